@@ -1,0 +1,147 @@
+"""Datasets as in-memory tensors: MNIST (bundled), Fashion-MNIST (from a data directory).
+
+Mini-batches are index gathers on one tensor, so every variant of a lockstep comparison can be
+fed exactly the same samples without a DataLoader.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+DATASETS = ("mnist", "fashion")
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+}
+
+
+class DataMissing(FileNotFoundError):
+    """Raised when a dataset's IDX files cannot be found; the message says where to put them."""
+
+
+def data_dir() -> Path:
+    """Where optional datasets live: `$LAB_DATA_DIR`, else `../shared/data` beside the repo."""
+    env = os.environ.get("LAB_DATA_DIR")
+    return Path(env) if env else ASSETS.parent.parent / "shared" / "data"
+
+
+def raw_dir(dataset: str) -> Path:
+    if dataset == "mnist":
+        return ASSETS / "mnist"
+    if dataset == "fashion":
+        return data_dir() / "FashionMNIST" / "raw"
+    raise ValueError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Parse a (gzipped) IDX file: magic, dims as big-endian int32, then raw uint8 data."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path.name} is not an unsigned-byte IDX file")
+    ndim = raw[3]
+    dims = np.frombuffer(raw, dtype=">i4", count=ndim, offset=4)
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path.name} is truncated: expected {int(np.prod(dims))} values")
+    return data.reshape(tuple(int(d) for d in dims))
+
+
+def try_download(dataset: str) -> bool:
+    """Fetch a dataset with torchvision where it is installed and online; False otherwise."""
+    if dataset != "fashion":
+        return False
+    try:
+        from torchvision.datasets import FashionMNIST
+
+        FashionMNIST(str(data_dir()), train=True, download=True)
+        FashionMNIST(str(data_dir()), train=False, download=True)
+        return True
+    except Exception:  # torchvision is optional and may be a broken CUDA build or offline
+        return False
+
+
+def available(dataset: str) -> bool:
+    folder = raw_dir(dataset)
+    return all((folder / f).exists() for pair in FILES.values() for f in pair)
+
+
+@lru_cache(maxsize=4)
+def load(dataset: str = "mnist", split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """All images of a split as float32 [N, 784] in [0, 1] and labels as int64 [N]."""
+    if split not in FILES:
+        raise ValueError(f"unknown split {split!r}; choose 'train' or 'test'")
+    folder = raw_dir(dataset)
+    if not available(dataset) and not try_download(dataset):
+        raise DataMissing(
+            f"{dataset} files not found in {folder}. Put the four IDX .gz files "
+            f"({', '.join(f for pair in FILES.values() for f in pair)}) there, "
+            "or set LAB_DATA_DIR to a folder holding FashionMNIST/raw/."
+        )
+    images_file, labels_file = FILES[split]
+    images = read_idx(folder / images_file)
+    labels = read_idx(folder / labels_file)
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
+    y = torch.from_numpy(labels.astype(np.int64))
+    return x, y
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train / validation / test tensors of one experiment."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def subset(n: int, dataset: str = "mnist", split: str = "train", seed: int = 0):
+    """A deterministic random subset of `n` examples (all of them when n is 0 or too large)."""
+    x, y = load(dataset, split)
+    if n <= 0 or n >= len(x):
+        return x, y
+    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
+    return x[idx], y[idx]
+
+
+def make_split(
+    n_train: int = 0,
+    val_fraction: float = 0.0,
+    n_test: int = 0,
+    dataset: str = "mnist",
+    seed: int = 0,
+) -> Split:
+    """Take `n_train` training images, hold out `val_fraction` of them for validation."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError("the validation fraction must be in [0, 1)")
+    x, y = subset(n_train, dataset, "train", seed)
+    n_val = int(round(len(x) * val_fraction))
+    xt, yt = subset(n_test, dataset, "test", seed)
+    return Split(x[n_val:], y[n_val:], x[:n_val], y[:n_val], xt, yt)

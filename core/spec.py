@@ -1,0 +1,84 @@
+"""Experiment specs: frozen dataclasses of plain values with a stable key, and the registry.
+
+A page reads its widgets into a spec, the store keys the result by `spec.key()`, and the
+command line builds the same spec from a preset plus `--field value` overrides. Defining a
+subclass with a `kind` registers it; nothing else has to be edited to add an experiment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+
+FORMAT = 1  # bump when the shape of stored results changes; older entries are recomputed
+
+Progress = Callable[[float, str], None]
+Stop = Callable[[], bool]
+
+
+@dataclass
+class Result:
+    """Tidy frames plus small JSON-able extras; what the store keeps and pages draw."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True
+
+
+class Spec:
+    """Base of every experiment spec. Subclasses are frozen dataclasses that set `kind`,
+    implement `run`, and may offer `presets()` and `summary()`."""
+
+    kind: ClassVar[str] = ""
+    registry: ClassVar[dict[str, type[Spec]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            Spec.registry[cls.kind] = cls
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        raise NotImplementedError
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {}
+
+    def summary(self, result: Result) -> dict:
+        """What `python -m core run ... --json` prints."""
+        return {}
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def canonical(self) -> str:
+        return json.dumps({"kind": self.kind, "spec": self.to_dict(), "format": FORMAT}, sort_keys=True)
+
+    def key(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()[:32]
+
+
+def coerce(cls: type, name: str, text: str) -> Any:
+    """Turn a command-line string into the type of field `name` of spec class `cls`."""
+    hints = typing.get_type_hints(cls)
+    if name not in hints:
+        fields = ", ".join(f.name for f in dataclasses.fields(cls))
+        raise ValueError(f"{cls.kind} has no setting {name!r}; settings: {fields}")
+    hint = hints[name]
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        return text.lower() in ("1", "true", "yes", "on")
+    if hint in (int, float, str):
+        return hint(text)
+    if origin is tuple:
+        inner = typing.get_args(hint)[0]
+        inner = int if inner is int else float if inner is float else str
+        return tuple(inner(v) for v in text.split(",") if v)
+    return json.loads(text)

@@ -1,0 +1,331 @@
+"""Lockstep training: every variant of a comparison sees the same mini-batches in the same order.
+
+Variants that share an architecture live in one `BatchedMLP`; each variant keeps its own
+optimizer and hyperparameters (`BatchedOptimizer`). A variant whose loss stops being finite is
+marked diverged at that step and frozen; the others go on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from core.nets import BatchedMLP, NetSpec
+from core.optimizers import OptimizerSpec
+
+Progress = Callable[[float, str], None]
+Stop = Callable[[], bool]
+DIVERGED = 1e6  # a cross-entropy this large only comes from a blown-up network
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One line on the chart. `l2` adds 0.5*l2*sum(W^2) and `l1` adds l1*sum(|W|) to the loss,
+    over weight matrices only, as in the book. `init_seed` None shares the run's seed, so
+    variants with the same init start from identical weights."""
+
+    name: str
+    net: NetSpec
+    optimizer: OptimizerSpec
+    l2: float = 0.0
+    l1: float = 0.0
+    clip_norm: float = 0.0
+    clip_value: float = 0.0
+    init_seed: int | None = None
+
+
+def device() -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class BatchedOptimizer:
+    """Applies each variant's own update rule to its slice of the stacked parameters.
+
+    Variants of one method must be contiguous along the variant axis (`make_groups` orders
+    them so): each method then updates a view of the weights, with no gather or scatter.
+    """
+
+    def __init__(self, flat: torch.Tensor, flat_grad: torch.Tensor, specs: list[OptimizerSpec]):
+        self.flat, self.flat_grad = flat, flat_grad
+        self.groups = []
+        start = 0
+        while start < len(specs):
+            key = (specs[start].method, specs[start].book)
+            end = start
+            while end < len(specs) and (specs[end].method, specs[end].book) == key:
+                end += 1
+            hp = _stack_hyper(specs[start:end], flat)
+            self.groups.append((specs[start], slice(start, end), hp, {}))
+            start = end
+        if len({(g[0].method, g[0].book) for g in self.groups}) != len(self.groups):
+            raise ValueError("variants of one optimizer must be contiguous")
+        self.t = 0
+        self.seconds = np.zeros(len(specs))  # time spent in each variant's own update
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        for spec, part, hp, state in self.groups:
+            t0 = time.perf_counter()
+            w = self.flat[part]
+            w.copy_(spec.step(w, self.flat_grad[part], state, self.t, hp))
+            self.seconds[part] += (time.perf_counter() - t0) / (part.stop - part.start)
+
+
+def _stack_hyper(specs: list[OptimizerSpec], like: torch.Tensor) -> dict:
+    """Per-variant values as [k, 1] tensors; a plain float where all variants agree."""
+    hp = {}
+    for name in specs[0].hp:
+        values = [s.hp[name] for s in specs]
+        if all(v == values[0] for v in values):
+            hp[name] = values[0]
+        else:
+            hp[name] = torch.tensor(values, dtype=like.dtype, device=like.device).view(-1, 1)
+    return hp
+
+
+@dataclass
+class Group:
+    """Variants sharing one architecture: their batched model and optimizer."""
+
+    indices: list[int]
+    model: BatchedMLP
+    optimizer: BatchedOptimizer
+    l2: torch.Tensor
+    l1: torch.Tensor
+    clip_norm: torch.Tensor
+    clip_value: torch.Tensor
+
+
+@dataclass
+class Run:
+    """What a training run produced: tidy curves (variant, step, epoch, metric, value), one
+    summary row per variant, and the trained groups for further probing."""
+
+    curves: pd.DataFrame
+    summary: pd.DataFrame
+    groups: list[Group] = field(repr=False)
+    stopped: bool = False
+
+
+def make_groups(variants: list[Variant], seed: int, dev: torch.device) -> list[Group]:
+    by_arch: dict[tuple, list[int]] = {}
+    for k, v in enumerate(variants):
+        by_arch.setdefault(v.net.architecture, []).append(k)
+    groups = []
+    for idx in by_arch.values():
+        idx.sort(key=lambda k: (variants[k].optimizer.method, variants[k].optimizer.book))
+        vs = [variants[k] for k in idx]
+        seeds = [seed if v.init_seed is None else v.init_seed for v in vs]
+        model = BatchedMLP([v.net for v in vs], seeds).to(dev)
+        model.flatten()
+        opt = BatchedOptimizer(model.flat, model.flat_grad, [v.optimizer for v in vs])
+
+        cols = [torch.tensor([getattr(v, a) for v in vs], device=dev) for a in ("l2", "l1", "clip_norm", "clip_value")]
+        groups.append(Group(idx, model, opt, *cols))
+    return groups
+
+
+def penalty(group: Group) -> torch.Tensor:
+    """Per-variant regularization term [K]: 0.5*l2*sum(W^2) + l1*sum(|W|) over weights."""
+    out = torch.zeros(group.model.K, device=group.l2.device)
+    if bool((group.l2 > 0).any()) or bool((group.l1 > 0).any()):
+        for W in group.model.weights():
+            out = out + 0.5 * group.l2 * W.pow(2).sum((1, 2)) + group.l1 * W.abs().sum((1, 2))
+    return out
+
+
+def clip(group: Group, need_norm: bool) -> torch.Tensor | None:
+    """Clip gradients per variant (by value, then by global norm); returns the norms [K] before
+    norm clipping when they were needed."""
+    grad = group.model.flat_grad
+    cv, cn = group.clip_value, group.clip_norm
+    if bool((cv > 0).any()):
+        bound = torch.where(cv > 0, cv, torch.full_like(cv, math.inf)).view(-1, 1)
+        torch.maximum(torch.minimum(grad, bound), -bound, out=grad)
+    if not (need_norm or bool((cn > 0).any())):
+        return None
+    norm = grad.norm(dim=1)
+    if bool((cn > 0).any()):
+        scale = torch.where(cn > 0, (cn / (norm + 1e-6)).clamp(max=1.0), torch.ones_like(cn))
+        grad.mul_(scale.view(-1, 1))
+    return norm
+
+
+def per_variant_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of each variant: logits [K, B, C], labels [B] -> [K]."""
+    K, B, _ = logits.shape
+    return F.cross_entropy(logits.transpose(1, 2), y.expand(K, B), reduction="none").mean(1)
+
+
+@torch.no_grad()
+def evaluate(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor, chunk: int = 10000):
+    """Loss and accuracy of every variant [K] on (x, y), in eval mode (running BN, no dropout)."""
+    was = model.training
+    model.eval()
+    loss = torch.zeros(model.K, device=x.device)
+    correct = torch.zeros(model.K, device=x.device)
+    for s in range(0, len(x), chunk):
+        logits = model(x[s : s + chunk])
+        loss += per_variant_loss(logits, y[s : s + chunk]) * len(logits[0])
+        correct += (logits.argmax(-1) == y[s : s + chunk]).sum(1)
+    model.train(was)
+    n = max(len(x), 1)
+    return (loss / n).cpu().numpy(), (correct / n).cpu().numpy()
+
+
+def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[torch.Tensor]:
+    """Mini-batch indices for `steps` steps: a fresh shuffle every epoch, the same for all."""
+    gen = torch.Generator().manual_seed(seed)
+    batches: list[torch.Tensor] = []
+    while len(batches) < steps:
+        perm = torch.randperm(n, generator=gen)
+        batches.extend(perm[s : s + batch_size] for s in range(0, n, batch_size))
+    return batches[:steps]
+
+
+def train(
+    variants: list[Variant],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int,
+    steps: int,
+    seed: int = 0,
+    eval_every: int = 0,
+    eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
+    record_grad_norm: bool = False,
+    progress: Progress | None = None,
+    stop: Stop | None = None,
+) -> Run:
+    """Train all variants for `steps` mini-batch steps on (x, y).
+
+    Every step records each live variant's training loss; every `eval_every` steps (and at the
+    end) loss and accuracy on each of `eval_sets` are recorded as '<name>_loss'/'<name>_acc'.
+    """
+    if not variants:
+        raise ValueError("choose at least one variant to train")
+    if steps < 1 or batch_size < 1:
+        raise ValueError("steps and batch size must be at least 1")
+    dev = device()
+    torch.manual_seed(seed)  # dropout masks
+    x, y = x.to(dev), y.to(dev)
+    eval_sets = {k: (a.to(dev), b.to(dev)) for k, (a, b) in (eval_sets or {}).items()}
+    batch_size = min(batch_size, len(x))
+    steps_per_epoch = math.ceil(len(x) / batch_size)
+    groups = make_groups(variants, seed, dev)
+    K = len(variants)
+    losses = np.full((steps, K), np.nan, dtype=np.float32)
+    grad_norms = np.full((steps, K), np.nan, dtype=np.float32) if record_grad_norm else None
+    diverged_at = [None] * K
+    evals: list[tuple[int, str, int, float]] = []  # step, metric, variant, value
+    stopped = False
+    start = time.perf_counter()
+
+    def run_eval(step: int):
+        for name, (ex, ey) in eval_sets.items():
+            for g in groups:
+                loss, acc = evaluate(g.model, ex, ey)
+                for j, k in enumerate(g.indices):
+                    if diverged_at[k] is None:
+                        evals.append((step, f"{name}_loss", k, float(loss[j])))
+                        evals.append((step, f"{name}_acc", k, float(acc[j])))
+
+    for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed), start=1):
+        if stop is not None and stop():
+            stopped = True
+            break
+        xb, yb = x[idx], y[idx]
+        for g in groups:
+            g.model.zero_grad()
+            loss = per_variant_loss(g.model(xb), yb)
+            alive = torch.isfinite(loss) & (loss < DIVERGED)
+            total = torch.where(alive, loss + penalty(g), torch.zeros_like(loss)).sum()
+            total.backward()
+            norms = clip(g, grad_norms is not None)
+            loss_np = loss.detach().cpu().numpy()
+            alive_np = alive.cpu().numpy()
+            for j, k in enumerate(g.indices):
+                if diverged_at[k] is not None:
+                    continue
+                if not alive_np[j]:
+                    diverged_at[k] = step
+                    continue
+                losses[step - 1, k] = loss_np[j]
+                if grad_norms is not None:
+                    grad_norms[step - 1, k] = float(norms[j])
+            g.optimizer.step()
+        if eval_every and step % eval_every == 0:
+            run_eval(step)
+        if progress is not None and (step % max(1, steps // 100) == 0 or step == steps):
+            progress(step / steps, f"step {step}/{steps}")
+    last = int(np.sum(~np.all(np.isnan(losses), axis=1))) if stopped else steps
+    if not evals or evals[-1][0] != last:
+        run_eval(last)
+    seconds = time.perf_counter() - start
+    opt_seconds = np.zeros(K)
+    for g in groups:
+        opt_seconds[g.indices] = g.optimizer.seconds
+    curves = _curves(variants, losses[: max(last, 0)], grad_norms, evals, steps_per_epoch)
+    summary = _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last)
+    return Run(curves, summary, groups, stopped)
+
+
+def _curves(variants, losses, grad_norms, evals, steps_per_epoch) -> pd.DataFrame:
+    names = [v.name for v in variants]
+    steps = np.arange(1, len(losses) + 1)
+    frames = []
+    for metric, arr in (("loss", losses), ("grad_norm", grad_norms)):
+        if arr is None:
+            continue
+        arr = arr[: len(steps)]
+        df = pd.DataFrame(arr, columns=names)
+        df["step"] = steps
+        frames.append(df.melt("step", var_name="variant", value_name="value").assign(metric=metric))
+    if evals:
+        ev = pd.DataFrame(evals, columns=["step", "metric", "k", "value"])
+        ev["variant"] = [names[k] for k in ev["k"]]
+        frames.append(ev.drop(columns="k"))
+    out = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    out["epoch"] = out["step"] / steps_per_epoch
+    return out[["variant", "step", "epoch", "metric", "value"]]
+
+
+def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -> pd.DataFrame:
+    shared = seconds - opt_seconds.sum()
+    rows = []
+    for k, v in enumerate(variants):
+        row = {
+            "variant": v.name,
+            "final_loss": float(smooth(losses[:last, k])[-1]) if last else math.nan,
+            "diverged_at": diverged_at[k],
+            "seconds": shared / len(variants) + opt_seconds[k],
+        }
+        for step, metric, kk, value in evals:
+            if kk == k and step == last:
+                row[metric] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def smooth(values: np.ndarray, window: int = 50) -> np.ndarray:
+    """Trailing moving average that skips NaNs; the book smooths its loss curves the same way."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, v, 0.0))])
+    ccount = np.concatenate([[0], np.cumsum(ok)])
+    i = np.arange(1, len(v) + 1)
+    lo = np.maximum(0, i - window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (csum[i] - csum[lo]) / (ccount[i] - ccount[lo])

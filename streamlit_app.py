@@ -1,0 +1,18 @@
+"""Entry point: `streamlit run streamlit_app.py`. Navigation, language switch and sidebar."""
+
+import streamlit as st
+
+from ui import nav, sidebar
+from ui.i18n import t
+
+st.set_page_config(page_title="NN Training Lab", page_icon=":material/neurology:", layout="wide")
+sidebar.language()
+pages = [
+    st.Page(
+        str(nav.PAGES_DIR / f"{name}.py"), title=t(f"{name}.title"), icon=icon, url_path=name, default=name == "home"
+    )
+    for name, icon in nav.pages()
+]
+current = st.navigation(pages)
+sidebar.status()
+current.run()

@@ -1,0 +1,55 @@
+"""English and Korean UI text.
+
+Each page keeps its strings in `assets/i18n/<lang>/<namespace>.json` (namespace = page name);
+`t("optimizers.title")` looks up key `title` of namespace `optimizers` in the session's language.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+LANGS = {"en": "English", "ko": "한국어"}
+I18N = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All strings of one language, keyed 'namespace.key'."""
+    out = {}
+    for f in sorted((I18N / lang).glob("*.json")):
+        for key, text in json.loads(f.read_text(encoding="utf-8")).items():
+            out[f"{f.stem}.{key}"] = text
+    return out
+
+
+def browser_lang() -> str:
+    """'ko' for a Korean browser locale, else 'en'."""
+    try:
+        locale = st.context.locale or ""
+    except Exception:  # no browser behind the script (bare mode, tests)
+        locale = ""
+    return "ko" if locale.lower().startswith("ko") else "en"
+
+
+def lang() -> str:
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in LANGS else browser_lang()
+
+
+def t(key: str, **values) -> str:
+    """The text for `key` in the current language, formatted with `values`."""
+    text = catalog(lang()).get(key) or catalog("en").get(key) or key
+    return text.format(**values) if values else text
+
+
+def number(x: float, digits: int = 4) -> str:
+    """A number as students read it: fixed point for ordinary sizes, scientific otherwise."""
+    if x != x:
+        return "—"
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.{digits}g}"
+    return f"{x:.{max(digits - 2, 1)}e}"

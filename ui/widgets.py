@@ -1,0 +1,87 @@
+"""Widgets and page pieces that several pages share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core import data
+from core.optimizers import METHODS, Hyper, OptimizerSpec
+from ui.i18n import t
+
+NET_ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus", "prelu", "linear")
+
+
+def apply_preset(values: dict) -> Callable[[], None]:
+    """An on_click callback that writes widget values into the session before widgets render."""
+
+    def callback() -> None:
+        for key, value in values.items():
+            st.session_state[key] = value
+
+    return callback
+
+
+def defaults(values: dict) -> None:
+    """Give widgets their first values (a preset) without fighting the user's later changes."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
+
+
+def hyper_input(method: str, h: Hyper, key: str, container=st) -> float:
+    """A number box for one hyperparameter, bounded by its range."""
+    label = t(f"optimizers.hp_{h.name}")
+    return container.number_input(
+        label,
+        min_value=float(h.low),
+        max_value=float(h.high),
+        key=key,
+        format="%g",
+        step=None if h.log else 0.01,
+    )
+
+
+def optimizer_inputs(methods: list[str], prefix: str, skip: tuple[str, ...] = ()) -> list[OptimizerSpec]:
+    """One expander per chosen optimizer with its formula and knobs; returns their specs."""
+    specs = []
+    for m in methods:
+        method = METHODS[m]
+        with st.expander(method.label, expanded=False):
+            st.latex(method.latex)
+            st.caption(t(f"optimizers.explain_{m}"))
+            cols = st.columns(3)
+            values = {}
+            for i, h in enumerate(h for h in method.hypers if h.name not in skip):
+                st.session_state.setdefault(f"{prefix}.{m}.{h.name}", h.default)
+                values[h.name] = hyper_input(m, h, f"{prefix}.{m}.{h.name}", cols[i % 3])
+        specs.append(OptimizerSpec.of(m, **values))
+    return specs
+
+
+def method_label(m: str) -> str:
+    return METHODS[m].label
+
+
+def dataset_select(key: str) -> str:
+    """MNIST always; Fashion-MNIST when its files are present."""
+    options = [d for d in data.DATASETS if data.available(d)]
+    return st.selectbox(t("common.dataset"), options, format_func=lambda d: t(f"common.{d}"), key=key)
+
+
+def csv_download(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(t("common.download_csv"), df.to_csv(index=False).encode(), f"{name}.csv", "text/csv", key=key)
+
+
+def lesson(text: str) -> None:
+    st.success(f"**{t('common.lesson')}** · {text}")
+
+
+def guard(build: Callable[[], object]):
+    """Build a spec from the widgets; on impossible settings show why (translated) and stop."""
+    try:
+        return build()
+    except ValueError as err:
+        st.warning(t("common.invalid_settings", error=str(err)))
+        st.stop()
