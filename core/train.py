@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,16 @@ class Variant:
     clip_norm: float = 0.0
     clip_value: float = 0.0
     init_seed: int | None = None
+    schedule: Schedule | None = None
+
+
+class Schedule(Protocol):
+    """A learning-rate schedule: the factor applied to a variant's base rate at step t."""
+
+    def factor(self, step: int, total: int) -> float: ...
+
+
+OnEval = Callable[[int, dict[str, np.ndarray], list["Group"]], Iterable[int] | None]
 
 
 def device() -> torch.device:
@@ -74,12 +85,17 @@ class BatchedOptimizer:
         self.seconds = np.zeros(len(specs))  # time spent in each variant's own update
 
     @torch.no_grad()
-    def step(self) -> None:
+    def step(self, lr_factor: torch.Tensor | None = None, active: torch.Tensor | None = None) -> None:
+        """One update of every variant. `lr_factor` [K] scales each variant's rate (schedules);
+        variants where `active` [K] is False keep their weights (stopped early)."""
         self.t += 1
         for spec, part, hp, state in self.groups:
             t0 = time.perf_counter()
+            if lr_factor is not None:
+                hp = {**hp, "lr": hp["lr"] * lr_factor[part].view(-1, 1)}
             w = self.flat[part]
-            w.copy_(spec.step(w, self.flat_grad[part], state, self.t, hp))
+            new = spec.step(w, self.flat_grad[part], state, self.t, hp)
+            w.copy_(new if active is None else torch.where(active[part].view(-1, 1), new, w))
             self.seconds[part] += (time.perf_counter() - t0) / (part.stop - part.start)
 
 
@@ -206,6 +222,7 @@ def train(
     eval_every: int = 0,
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
     record_grad_norm: bool = False,
+    on_eval: OnEval | None = None,
     progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> Run:
@@ -213,6 +230,9 @@ def train(
 
     Every step records each live variant's training loss; every `eval_every` steps (and at the
     end) loss and accuracy on each of `eval_sets` are recorded as '<name>_loss'/'<name>_acc'.
+    After each evaluation `on_eval(step, metrics, groups)` may return variant indices to stop
+    (early stopping, pruning): they keep their weights from then on and record nothing more;
+    `metrics` maps '<set>_loss'/'<set>_acc' to arrays over all variants (NaN where not live).
     """
     if not variants:
         raise ValueError("choose at least one variant to train")
@@ -229,18 +249,31 @@ def train(
     losses = np.full((steps, K), np.nan, dtype=np.float32)
     grad_norms = np.full((steps, K), np.nan, dtype=np.float32) if record_grad_norm else None
     diverged_at = [None] * K
+    stopped_at = [None] * K
+    schedules = [v.schedule for v in variants]
     evals: list[tuple[int, str, int, float]] = []  # step, metric, variant, value
     stopped = False
     start = time.perf_counter()
 
+    def live(k: int) -> bool:
+        return diverged_at[k] is None and stopped_at[k] is None
+
     def run_eval(step: int):
+        metrics: dict[str, np.ndarray] = {}
         for name, (ex, ey) in eval_sets.items():
+            metrics[f"{name}_loss"] = np.full(K, np.nan)
+            metrics[f"{name}_acc"] = np.full(K, np.nan)
             for g in groups:
                 loss, acc = evaluate(g.model, ex, ey)
                 for j, k in enumerate(g.indices):
-                    if diverged_at[k] is None:
+                    if live(k):
+                        metrics[f"{name}_loss"][k], metrics[f"{name}_acc"][k] = loss[j], acc[j]
                         evals.append((step, f"{name}_loss", k, float(loss[j])))
                         evals.append((step, f"{name}_acc", k, float(acc[j])))
+        if on_eval is not None:
+            for k in on_eval(step, metrics, groups) or ():
+                if live(k):
+                    stopped_at[k] = step
 
     for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed), start=1):
         if stop is not None and stop():
@@ -250,14 +283,15 @@ def train(
         for g in groups:
             g.model.zero_grad()
             loss = per_variant_loss(g.model(xb), yb)
-            alive = torch.isfinite(loss) & (loss < DIVERGED)
+            active = torch.tensor([stopped_at[k] is None for k in g.indices], device=dev)
+            alive = torch.isfinite(loss) & (loss < DIVERGED) & active
             total = torch.where(alive, loss + penalty(g), torch.zeros_like(loss)).sum()
             total.backward()
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()
             alive_np = alive.cpu().numpy()
             for j, k in enumerate(g.indices):
-                if diverged_at[k] is not None:
+                if not live(k):
                     continue
                 if not alive_np[j]:
                     diverged_at[k] = step
@@ -265,7 +299,14 @@ def train(
                 losses[step - 1, k] = loss_np[j]
                 if grad_norms is not None:
                     grad_norms[step - 1, k] = float(norms[j])
-            g.optimizer.step()
+            factors = None
+            if any(schedules[k] is not None for k in g.indices):
+                factors = torch.tensor(
+                    [1.0 if schedules[k] is None else schedules[k].factor(step, steps) for k in g.indices],
+                    device=dev,
+                    dtype=g.model.flat.dtype,
+                )
+            g.optimizer.step(factors, None if bool(active.all()) else active)
         if eval_every and step % eval_every == 0:
             run_eval(step)
         if progress is not None and (step % max(1, steps // 100) == 0 or step == steps):
@@ -279,6 +320,7 @@ def train(
         opt_seconds[g.indices] = g.optimizer.seconds
     curves = _curves(variants, losses[: max(last, 0)], grad_norms, evals, steps_per_epoch)
     summary = _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last)
+    summary["stopped_at"] = stopped_at
     return Run(curves, summary, groups, stopped)
 
 
@@ -312,8 +354,8 @@ def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -
             "diverged_at": diverged_at[k],
             "seconds": shared / len(variants) + opt_seconds[k],
         }
-        for step, metric, kk, value in evals:
-            if kk == k and step == last:
+        for _step, metric, kk, value in evals:
+            if kk == k:  # the last evaluation of this variant (before it stopped, if it did)
                 row[metric] = value
         rows.append(row)
     return pd.DataFrame(rows)

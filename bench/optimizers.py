@@ -1,0 +1,61 @@
+"""Book-preset MNIST comparison: lockstep batched vs one model after another with torch.optim,
+and the 2-D playground's 8 optimizers x 1000 steps."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from core import data
+from core.experiments.optimizers import OptimizerComparison
+from core.optimizers import METHODS, OptimizerSpec
+from core.surfaces import path
+
+
+def sequential_torch(spec: OptimizerComparison) -> float:
+    """The plain way: each model alone, torch.nn layers and torch.optim, same batches."""
+    x, y = data.subset(spec.n_train, spec.dataset, "train", spec.seed)
+    gen = torch.Generator().manual_seed(spec.seed)
+    order = torch.randint(0, len(x), (spec.iterations, spec.batch_size), generator=gen)
+    start = time.perf_counter()
+    for o in spec.optimizers:
+        torch.manual_seed(spec.seed)
+        sizes = spec.net().sizes
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(torch.nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+        model = torch.nn.Sequential(*layers)
+        hp = o.hp
+        opt = {
+            "sgd": lambda p: torch.optim.SGD(p, lr=hp["lr"]),
+            "momentum": lambda p: torch.optim.SGD(p, lr=hp["lr"], momentum=hp.get("momentum", 0.9)),
+            "adagrad": lambda p: torch.optim.Adagrad(p, lr=hp["lr"], eps=hp.get("eps", 1e-7)),
+            "adam": lambda p: torch.optim.Adam(p, lr=hp["lr"]),
+        }[o.method](model.parameters())
+        for idx in order:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+    return time.perf_counter() - start
+
+
+def run() -> dict:
+    torch.set_num_threads(torch.get_num_threads())
+    spec = OptimizerComparison()
+    data.load("mnist", "train"), data.load("mnist", "test")  # parse the files outside the timings
+    start = time.perf_counter()
+    spec.run()
+    batched = time.perf_counter() - start
+    print(f"optimizers-mnist book preset (4 optimizers x {spec.iterations} iterations), lockstep batched: {batched:.2f} s")
+    plain = sequential_torch(spec)
+    print(f"same 4 models one after another with torch.optim: {plain:.2f} s")
+    print(f"speed-up of lockstep batched training: {plain / batched:.2f}x")
+    start = time.perf_counter()
+    for m in METHODS:
+        path("rosenbrock", OptimizerSpec.of(m), (-1.5, 2.0), 1000)
+    playground = time.perf_counter() - start
+    print(f"2-D playground, 8 optimizers x 1000 steps: {playground * 1000:.0f} ms")
+    return {"batched_s": batched, "sequential_torch_s": plain, "speedup": plain / batched, "playground_ms": playground * 1000}

@@ -1,0 +1,29 @@
+"""`bench NAME`: run a benchmark from `bench/` and print its measurements."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+
+import bench
+
+
+def names() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(bench.__path__))
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bench", help="run a benchmark and print its figures")
+    p.add_argument("name", nargs="?", choices=names(), help="which benchmark (all when left out)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def run(args, extra) -> int:
+    results = {}
+    for name in [args.name] if args.name else names():
+        results[name] = importlib.import_module(f"bench.{name}").run()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
