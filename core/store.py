@@ -52,7 +52,7 @@ def encode(result: Result) -> bytes:
         name: {
             "columns": [str(c) for c in df.columns],
             "dtypes": [str(t) for t in df.dtypes],
-            "data": [df[c].tolist() for c in df.columns],
+            "data": [df[c].astype(object).where(df[c].notna(), None).tolist() for c in df.columns],
         }
         for name, df in result.frames.items()
     }
@@ -100,7 +100,10 @@ class Store:
         except Exception:  # a damaged entry is just a miss: it will be recomputed
             return None
 
-    def put(self, spec: Spec, result: Result, seconds: float, owner: str | None = None) -> None:
+    def put(
+        self, spec: Spec, result: Result, seconds: float, owner: str | None = None, created: float | None = None
+    ) -> None:
+        """Store `result` under `spec`'s key; `created` keeps an imported run's original date."""
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,7 +112,7 @@ class Store:
                     spec.kind,
                     json.dumps(spec.to_dict(), sort_keys=True),
                     FORMAT,
-                    time.time(),
+                    time.time() if created is None else created,
                     seconds,
                     owner,
                     int(result.complete),
@@ -132,7 +135,11 @@ class Store:
                 if found is not None:
                     return found
                 if self._claim(key):
-                    break
+                    found = self.get(spec)  # it may have landed between our look and our claim
+                    if found is None:
+                        break
+                    self._release(key)
+                    return found
                 if stop is not None and stop():
                     return Result(complete=False)
                 time.sleep(0.2)  # another process computes it; wait for its result

@@ -23,7 +23,7 @@ from core.optimizers import OptimizerSpec
 
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
-DIVERGED = 1e6  # a cross-entropy this large only comes from a blown-up network
+DIVERGED = 1e3  # a mean cross-entropy this large means logits in the thousands: weights blew up
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,9 @@ class Run:
     stopped: bool = False
 
 
-def make_groups(variants: list[Variant], seed: int, dev: torch.device) -> list[Group]:
+def make_groups(
+    variants: list[Variant], seed: int, dev: torch.device, dtype: torch.dtype = torch.float32
+) -> list[Group]:
     by_arch: dict[tuple, list[int]] = {}
     for k, v in enumerate(variants):
         by_arch.setdefault(v.net.architecture, []).append(k)
@@ -144,7 +146,7 @@ def make_groups(variants: list[Variant], seed: int, dev: torch.device) -> list[G
         idx.sort(key=lambda k: (variants[k].optimizer.method, variants[k].optimizer.book))
         vs = [variants[k] for k in idx]
         seeds = [seed if v.init_seed is None else v.init_seed for v in vs]
-        model = BatchedMLP([v.net for v in vs], seeds).to(dev)
+        model = BatchedMLP([v.net for v in vs], seeds).to(dev, dtype)
         model.flatten()
         opt = BatchedOptimizer(model.flat, model.flat_grad, [v.optimizer for v in vs])
 
@@ -223,6 +225,7 @@ def train(
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
     record_grad_norm: bool = False,
     on_eval: OnEval | None = None,
+    dtype: torch.dtype = torch.float32,
     progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> Run:
@@ -240,11 +243,11 @@ def train(
         raise ValueError("steps and batch size must be at least 1")
     dev = device()
     torch.manual_seed(seed)  # dropout masks
-    x, y = x.to(dev), y.to(dev)
-    eval_sets = {k: (a.to(dev), b.to(dev)) for k, (a, b) in (eval_sets or {}).items()}
+    x, y = x.to(dev, dtype), y.to(dev)
+    eval_sets = {k: (a.to(dev, dtype), b.to(dev)) for k, (a, b) in (eval_sets or {}).items()}
     batch_size = min(batch_size, len(x))
     steps_per_epoch = math.ceil(len(x) / batch_size)
-    groups = make_groups(variants, seed, dev)
+    groups = make_groups(variants, seed, dev, dtype)
     K = len(variants)
     losses = np.full((steps, K), np.nan, dtype=np.float32)
     grad_norms = np.full((steps, K), np.nan, dtype=np.float32) if record_grad_norm else None
@@ -320,7 +323,7 @@ def train(
         opt_seconds[g.indices] = g.optimizer.seconds
     curves = _curves(variants, losses[: max(last, 0)], grad_norms, evals, steps_per_epoch)
     summary = _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last)
-    summary["stopped_at"] = stopped_at
+    summary["stopped_at"] = pd.array(stopped_at, dtype="Int64")
     return Run(curves, summary, groups, stopped)
 
 
@@ -358,7 +361,9 @@ def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -
             if kk == k:  # the last evaluation of this variant (before it stopped, if it did)
                 row[metric] = value
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["diverged_at"] = pd.array(diverged_at, dtype="Int64")  # <NA> where it did not diverge
+    return out
 
 
 def smooth(values: np.ndarray, window: int = 50) -> np.ndarray:

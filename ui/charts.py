@@ -23,6 +23,7 @@ def lines(
     x_title: str,
     y_title: str,
     log_y: bool = False,
+    log_x: bool = False,
     dash: str | None = None,
     height: int = 320,
     tooltip_extra: tuple[str, ...] = (),
@@ -30,7 +31,7 @@ def lines(
     """One line per `color` value; optionally dashed by `dash` (e.g. train vs test)."""
     sel = legend_toggle(color)
     enc = {
-        "x": alt.X(f"{x}:Q", title=x_title),
+        "x": alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Scale()),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
         "color": alt.Color(f"{color}:N", scale=scale(df[color].tolist()), title=None),
         "opacity": alt.condition(sel, alt.value(1.0), alt.value(0.12)),
@@ -41,7 +42,9 @@ def lines(
     return alt.Chart(df).mark_line(strokeWidth=2).encode(**enc).add_params(sel).properties(height=height)
 
 
-def filled_contours(gx: np.ndarray, gy: np.ndarray, f: np.ndarray, levels: int = 14) -> alt.Chart:
+def filled_contours(
+    gx: np.ndarray, gy: np.ndarray, f: np.ndarray, levels: int = 14, x_title: str = "x", y_title: str = "y"
+) -> alt.Chart:
     """The loss surface as filled contour bands (log-spaced levels), drawn as a grid of cells."""
     shifted = f - np.nanmin(f)  # surfaces with negative values (saddle) still get log bands
     band = np.log10(shifted + 1e-3 * (np.nanmax(shifted) + 1e-12) + 1e-12)
@@ -66,14 +69,14 @@ def filled_contours(gx: np.ndarray, gy: np.ndarray, f: np.ndarray, levels: int =
             x=alt.X(
                 "x:Q",
                 scale=alt.Scale(domain=[float(gx.min()), float(gx.max())], nice=False),
-                title="x",
+                title=x_title,
                 axis=alt.Axis(grid=False),
             ),
             x2="x2:Q",
             y=alt.Y(
                 "y:Q",
                 scale=alt.Scale(domain=[float(gy.min()), float(gy.max())], nice=False),
-                title="y",
+                title=y_title,
                 axis=alt.Axis(grid=False),
             ),
             y2="y2:Q",

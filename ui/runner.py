@@ -11,6 +11,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -61,6 +62,13 @@ def stored(spec: Spec) -> Result | None:
     return result
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def load(key: str, created: float) -> Result | None:
+    """A stored result by key, complete or not (e.g. a saved model or a run to compare); `created`
+    tells a re-run apart from the entry it replaced."""
+    return store().load(key)
+
+
 def start(spec: Spec) -> Job:
     """Start (or join) the background job computing `spec`."""
     key = spec.key()
@@ -99,9 +107,10 @@ def wait(spec: Spec, timeout: float = 600) -> Job | None:
     return job
 
 
-def result_or_button(spec: Spec, label: str, key: str) -> Result | None:
+def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] | None = None) -> Result | None:
     """The result of `spec` if stored; otherwise a button to start it, or the live progress of
-    the job (with a Stop button). Stopping keeps what was trained so far on the page."""
+    the job (with a Stop button). Stopping keeps what was trained so far on the page.
+    `live`, if given, draws more of the run in progress (e.g. its curves so far) under the bar."""
     result = stored(spec)
     if result is not None:
         return result
@@ -121,12 +130,12 @@ def result_or_button(spec: Spec, label: str, key: str) -> Result | None:
                 start(spec)
                 st.rerun()
         return job.result
-    _progress(spec)
+    _progress(spec, live)
     return None
 
 
 @st.fragment(run_every=0.5)
-def _progress(spec: Spec) -> None:
+def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
     job = running(spec)
     if job is None or job.done:
         st.rerun(scope="app")
@@ -135,3 +144,5 @@ def _progress(spec: Spec) -> None:
     st.progress(min(job.fraction, 1.0), text=t("common.progress", message=job.message, seconds=f"{elapsed:.0f}"))
     if st.button(t("common.stop"), key=f"stop-{spec.key()}"):
         job.stop_event.set()
+    if live is not None:
+        live()

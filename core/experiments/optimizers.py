@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from core import data
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
@@ -82,7 +84,7 @@ class OptimizerComparison(Spec):
                 "final_smoothed_loss": row.final_loss,
                 "test_accuracy": row.test_acc,
                 "seconds": row.seconds,
-                "diverged_at": None if row.diverged_at != row.diverged_at else row.diverged_at,
+                "diverged_at": None if pd.isna(row.diverged_at) else int(row.diverged_at),
             }
             for row in s.itertuples()
         }

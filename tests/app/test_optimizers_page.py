@@ -1,0 +1,105 @@
+"""The home page and the Optimizers page run with defaults, every preset and extreme knobs."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import runner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_page(page: str | None = None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_home_page(lang):
+    at = open_page(lang=lang)
+    assert at.title[0].value
+    assert not at.error
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_optimizers_defaults_draw_the_book_figure(lang):
+    at = open_page("optimizers", lang)
+    assert charts(at) >= 5  # four panels of the book figure and the loss curves
+    assert not at.error and not at.warning
+
+
+@pytest.mark.parametrize("preset", ["book", "knou", "knou_adaptive"])
+def test_each_playground_preset(preset):
+    at = open_page("optimizers")
+    at.button(key=f"opt2d.preset.{preset}").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert charts(at) >= 2
+    if preset == "knou":
+        table = at.dataframe[0].value
+        assert table.shape[0] == 3 and any("printed" in str(c).lower() for c in table.columns)
+
+
+def test_extreme_knobs_show_divergence_not_an_exception():
+    at = open_page("optimizers")
+    at.toggle(key="opt2d.panels").set_value(False)
+    at.number_input(key="opt2d.sgd.lr").set_value(10.0)
+    at.number_input(key="opt2d.steps").set_value(1000)
+    at.run()
+    assert not at.exception
+    notes = at.dataframe[0].value.astype(str).to_string()
+    assert "diverged" in notes
+    at.number_input(key="opt2d.steps").set_value(1)
+    at.selectbox(key="opt2d.surface").set_value("saddle")
+    at.run()
+    assert not at.exception and charts(at) >= 2
+
+
+def test_all_optimizers_on_every_surface():
+    at = open_page("optimizers")
+    at.multiselect(key="opt2d.methods").set_value(
+        ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"]
+    )
+    for surface in ("book", "knou", "rosenbrock", "saddle", "himmelblau"):
+        at.selectbox(key="opt2d.surface").set_value(surface)
+        at.run()
+        assert not at.exception, surface
+
+
+def test_no_optimizer_chosen_is_a_hint():
+    at = open_page("optimizers")
+    at.multiselect(key="opt2d.methods").set_value([])
+    at.run()
+    assert not at.exception and at.info
+
+
+def test_mnist_comparison_trains_and_shows_results():
+    at = open_page("optimizers")
+    at.number_input(key="optmnist.iterations").set_value(15)
+    at.number_input(key="optmnist.hidden").set_value(1)
+    at.number_input(key="optmnist.width").set_value(8)
+    at.run()
+    at.button(key="optmnist.train").click()
+    at.run()
+    assert not at.exception
+    for _ in range(600):  # the job trains in a background thread
+        job = next(iter(runner._jobs.values()), None)
+        if job is not None and job.done:
+            break
+        runner.wait(job.spec, timeout=0.2) if job else None
+    assert job is not None and job.done and job.error is None
+    at.run()
+    assert not at.exception
+    texts = " ".join(str(df.value.to_string()) for df in at.dataframe)
+    assert "SGD" in texts and "Adam" in texts and "%" in texts

@@ -1,0 +1,46 @@
+"""Every text exists in English and Korean, with the same placeholders; every page has a title."""
+
+import json
+import string
+from pathlib import Path
+
+import pytest
+
+from ui import nav
+
+I18N = Path(__file__).resolve().parents[2] / "assets" / "i18n"
+NAMESPACES = sorted(p.stem for p in (I18N / "en").glob("*.json"))
+
+
+def texts(lang, ns):
+    return json.loads((I18N / lang / f"{ns}.json").read_text(encoding="utf-8"))
+
+
+def fields(text):
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_same_namespaces_in_both_languages():
+    assert NAMESPACES == sorted(p.stem for p in (I18N / "ko").glob("*.json"))
+
+
+@pytest.mark.parametrize("ns", NAMESPACES)
+def test_same_keys_and_placeholders(ns):
+    en, ko = texts("en", ns), texts("ko", ns)
+    assert set(en) == set(ko), f"keys only in one language: {set(en) ^ set(ko)}"
+    for key in en:
+        assert en[key].strip() and ko[key].strip(), f"{ns}.{key} is empty"
+        assert fields(en[key]) == fields(ko[key]), f"{ns}.{key} has different placeholders"
+
+
+def test_korean_is_really_korean():
+    for ns in NAMESPACES:
+        ko = " ".join(texts("ko", ns).values())
+        hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in ko)
+        assert hangul > 0.2 * sum(ch.isalpha() for ch in ko), f"{ns}: Korean file is mostly not Korean"
+
+
+@pytest.mark.parametrize("page", [name for name, _ in nav.pages()])
+def test_every_page_has_title_and_summary(page):
+    for lang in ("en", "ko"):
+        assert {"title", "summary"} <= set(texts(lang, page))

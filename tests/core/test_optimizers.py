@@ -1,0 +1,185 @@
+"""Every optimizer rule against torch.optim and against the course's own formulas."""
+
+import numpy as np
+import pytest
+import torch
+
+from core.optimizers import METHODS, OptimizerSpec
+from core.surfaces import SURFACES, path
+
+TORCH = {
+    "sgd": lambda p, hp: torch.optim.SGD(p, lr=hp["lr"], weight_decay=hp["weight_decay"]),
+    "momentum": lambda p, hp: torch.optim.SGD(p, lr=hp["lr"], momentum=hp["momentum"], weight_decay=hp["weight_decay"]),
+    "nesterov": lambda p, hp: torch.optim.SGD(
+        p, lr=hp["lr"], momentum=hp["momentum"], nesterov=True, weight_decay=hp["weight_decay"]
+    ),
+    "adagrad": lambda p, hp: torch.optim.Adagrad(p, lr=hp["lr"], eps=hp["eps"], weight_decay=hp["weight_decay"]),
+    "rmsprop": lambda p, hp: torch.optim.RMSprop(
+        p, lr=hp["lr"], alpha=hp["rho"], eps=hp["eps"], weight_decay=hp["weight_decay"]
+    ),
+    "adam": lambda p, hp: torch.optim.Adam(
+        p, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"], weight_decay=hp["weight_decay"]
+    ),
+    "adamw": lambda p, hp: torch.optim.AdamW(
+        p, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"], weight_decay=hp["weight_decay"]
+    ),
+    "adadelta": lambda p, hp: torch.optim.Adadelta(
+        p, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"], weight_decay=hp["weight_decay"]
+    ),
+}
+SETTINGS = {  # lively but stable settings on the surfaces below, weight decay switched on
+    "sgd": dict(lr=0.05, weight_decay=0.01),
+    "momentum": dict(lr=0.02, momentum=0.9, weight_decay=0.01),
+    "nesterov": dict(lr=0.02, momentum=0.8, weight_decay=0.01),
+    "adagrad": dict(lr=0.5, weight_decay=0.01),
+    "rmsprop": dict(lr=0.05, rho=0.9, weight_decay=0.01),
+    "adam": dict(lr=0.1, beta1=0.8, beta2=0.99, weight_decay=0.01),
+    "adamw": dict(lr=0.1, weight_decay=0.05),
+    "adadelta": dict(lr=1.0, rho=0.9, eps=1e-4, weight_decay=0.01),
+}
+
+STEEP = {"rosenbrock": 0.01, "himmelblau": 0.1}
+
+
+def torch_trajectory(method, hp, surface, start, steps, decay=0.0):
+    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = TORCH[method]([w], hp)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1.0 / (1.0 + decay * i))
+    out = [w.detach().clone()]
+    f = SURFACES[surface].f
+    for _ in range(steps):
+        opt.zero_grad()
+        f(w[0], w[1]).backward()
+        opt.step()
+        sched.step()
+        out.append(w.detach().clone())
+    return torch.stack(out).numpy()
+
+
+def our_stored_trajectory(spec, surface, start, steps):
+    """The stored variable of our rule (for Nesterov the look-ahead point, as torch stores)."""
+    w = np.array(start, dtype=np.float64)
+    state, out = {}, [w]
+    for t in range(1, steps + 1):
+        w = spec.step(w, SURFACES[surface].grad(w), state, t)
+        out.append(w)
+    return np.array(out)
+
+
+def test_method_table_is_complete():
+    assert set(METHODS) == set(TORCH) == set(SETTINGS)
+
+
+@pytest.mark.parametrize("surface", ["book", "knou", "rosenbrock", "himmelblau"])
+@pytest.mark.parametrize("method", list(TORCH))
+def test_matches_torch_optim_on_surfaces(method, surface):
+    settings = dict(SETTINGS[method])
+    if surface in STEEP and method in ("sgd", "momentum", "nesterov"):
+        settings["lr"] *= STEEP[surface]  # fixed-step methods need small steps on steep walls
+    spec = OptimizerSpec.of(method, **settings)
+    start = (-1.2, 1.0) if surface == "rosenbrock" else SURFACES[surface].start
+    steps = 60
+    ours = our_stored_trajectory(spec, surface, start, steps)
+    assert np.isfinite(ours).all(), "the comparison needs a trajectory that stays finite"
+    assert np.abs(ours[-1] - ours[0]).max() > 1e-3, "the comparison needs a trajectory that moves"
+    ref = torch_trajectory(method, spec.hp, surface, start, steps)
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["sgd", "adagrad", "rmsprop", "adam", "adadelta"])
+def test_lr_decay_matches_torch_lambda_scheduler(method):
+    spec = OptimizerSpec.of(method, **{**SETTINGS[method], "decay": 0.05})
+    ours = our_stored_trajectory(spec, "knou", (-5.0, 4.0), 50)
+    ref = torch_trajectory(method, spec.hp, "knou", (-5.0, 4.0), 50, decay=0.05)
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+
+
+def test_momentum_with_decay_follows_the_course_form():
+    """With a changing rate the course's v <- m v - lr_t g differs from torch's; we teach the course's."""
+    lr, m, decay = 0.01, 0.9, 0.1
+    spec = OptimizerSpec.of("momentum", lr=lr, momentum=m, decay=decay)
+    w, v = np.array([-5.0, 4.0]), np.zeros(2)
+    for t in range(1, 31):
+        v = m * v - lr / (1 + decay * (t - 1)) * SURFACES["knou"].grad(w)
+        w = w + v
+    np.testing.assert_allclose(path("knou", spec, (-5.0, 4.0), 30)[-1], w, rtol=1e-12)
+
+
+def test_knou_lecture_printed_results():
+    """COURSE.md: 100 iterations from (-5, 4) at lr 0.01 on J = x1^2 + (2 x2)^2 - x1 x2."""
+    printed = {"sgd": (-0.663, -0.107), "momentum": (-0.020, -0.0230), "nesterov": (-0.00850, -0.00174)}
+    for method, expected in printed.items():
+        final = path(
+            "knou",
+            OptimizerSpec.of(method, lr=0.01, momentum=0.9) if method != "sgd" else OptimizerSpec.of("sgd", lr=0.01),
+            (-5.0, 4.0),
+            100,
+        )[-1]
+        np.testing.assert_allclose(final, expected, rtol=5e-3, atol=5e-5)
+
+
+def test_nesterov_position_is_the_course_point():
+    """Course: v <- m v - lr g(w + m v); w <- w + v. Our path must report this w."""
+    lr, m = 0.03, 0.9
+    w, v = np.array([2.0, -1.0]), np.zeros(2)
+    grad = SURFACES["himmelblau"].grad
+    course = [w]
+    for _ in range(40):
+        v = m * v - lr * 0.01 * grad(w + m * v)
+        w = w + v
+        course.append(w)
+    ours = path("himmelblau", OptimizerSpec.of("nesterov", lr=lr * 0.01, momentum=m), (2.0, -1.0), 40)
+    np.testing.assert_allclose(ours, np.array(course), rtol=1e-9, atol=1e-12)
+
+
+def book_rules(name, lr, steps, start=(-7.0, 2.0)):
+    """The book's own update code (common/optimizer.py), transcribed, on f = x^2/20 + y^2."""
+    x = np.array(start)
+    grad = SURFACES["book"].grad
+    v = h = m = vv = np.zeros(2)
+    out = [x.copy()]
+    for it in range(1, steps + 1):
+        g = grad(x)
+        if name == "sgd":
+            x = x - lr * g
+        elif name == "momentum":
+            v = 0.9 * v - lr * g
+            x = x + v
+        elif name == "adagrad":
+            h = h + g * g
+            x = x - lr * g / (np.sqrt(h) + 1e-7)
+        elif name == "adam":
+            lr_t = lr * np.sqrt(1.0 - 0.999**it) / (1.0 - 0.9**it)
+            m = m + (1 - 0.9) * (g - m)
+            vv = vv + (1 - 0.999) * (g**2 - vv)
+            x = x - lr_t * m / (np.sqrt(vv) + 1e-7)
+        out.append(x.copy())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name,lr", [("sgd", 0.95), ("momentum", 0.1), ("adagrad", 1.5), ("adam", 0.3)])
+def test_book_figure_6_8_rules(name, lr):
+    ours = path("book", OptimizerSpec.of(name, lr=lr, book=True), (-7.0, 2.0), 30)
+    np.testing.assert_allclose(ours, book_rules(name, lr, 30), rtol=1e-10, atol=1e-12)
+
+
+def test_book_and_torch_adam_differ_only_by_epsilon_scaling():
+    book = path("book", OptimizerSpec.of("adam", lr=0.3, book=True), (-7.0, 2.0), 30)
+    torch_form = path("book", OptimizerSpec.of("adam", lr=0.3), (-7.0, 2.0), 30)
+    assert not np.array_equal(book, torch_form)
+    np.testing.assert_allclose(book, torch_form, atol=1e-4)
+
+
+def test_invalid_hyperparameters_are_rejected_clearly():
+    with pytest.raises(ValueError, match="outside"):
+        OptimizerSpec.of("sgd", lr=100.0)
+    with pytest.raises(ValueError, match="no hyperparameter"):
+        OptimizerSpec.of("sgd", beta1=0.9)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        OptimizerSpec.of("lion")
+
+
+def test_divergent_path_stops_with_nan_rows():
+    pts = path("book", OptimizerSpec.of("sgd", lr=5.0), (-7.0, 2.0), 100)
+    assert pts.shape == (101, 2)
+    assert np.isnan(pts[-1]).all() and np.isfinite(pts[0]).all()

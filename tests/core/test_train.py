@@ -1,0 +1,200 @@
+"""Lockstep batched training equals training each variant alone with torch.nn and torch.optim."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core import data
+from core.nets import BatchedMLP, NetSpec
+from core.optimizers import OptimizerSpec
+from core.train import Variant, batch_order, smooth, train
+
+SIZES = (784, 32, 16, 10)
+
+
+@pytest.fixture(scope="module")
+def mnist_small():
+    return data.subset(256, "mnist", "train", seed=1)
+
+
+def torch_alone(variant: Variant, x, y, batch_size, steps, seed):
+    """One variant the plain way: nn.Linear layers, torch.optim, the same batches and initial weights."""
+    ref = BatchedMLP([variant.net], [seed]).double()
+    layers = []
+    for i in range(len(SIZES) - 1):
+        lin = torch.nn.Linear(SIZES[i], SIZES[i + 1]).double()
+        with torch.no_grad():
+            lin.weight.copy_(getattr(ref, f"W{i}")[0].T)
+            lin.bias.zero_()
+        layers.append(lin)
+        if i < len(SIZES) - 2:
+            layers.append(torch.nn.Tanh() if variant.net.activation == "tanh" else torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    hp = variant.optimizer.hp
+    opt = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=hp["lr"]),
+        "momentum": lambda p: torch.optim.SGD(p, lr=hp["lr"], momentum=hp["momentum"]),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=hp["lr"], eps=hp["eps"]),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=hp["lr"], alpha=hp["rho"], eps=hp["eps"]),
+        "adam": lambda p: torch.optim.Adam(p, lr=hp["lr"], eps=hp["eps"]),
+    }[variant.optimizer.method](model.parameters())
+    xd = x.double()
+    for idx in batch_order(len(x), batch_size, steps, seed):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xd[idx]), y[idx]).backward()
+        opt.step()
+    return [lin.weight.detach().T for lin in layers if isinstance(lin, torch.nn.Linear)]
+
+
+def variant_weights(run, k):
+    for g in run.groups:
+        if k in g.indices:
+            j = g.indices.index(k)
+            return [W[j].detach() for W in g.model.weights()]
+    raise KeyError(k)
+
+
+def test_batched_lockstep_equals_each_variant_alone(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES, "relu", "he_normal")
+    variants = [
+        Variant("sgd", net, OptimizerSpec.of("sgd", lr=0.1)),
+        Variant("adam", net, OptimizerSpec.of("adam", lr=0.002)),
+        Variant("momentum", net, OptimizerSpec.of("momentum", lr=0.05)),
+        Variant("sgd-slow", net, OptimizerSpec.of("sgd", lr=0.01)),  # same method, other rate: a [k, 1] tensor
+        Variant("adagrad", net, OptimizerSpec.of("adagrad", lr=0.05)),
+        Variant("rmsprop-tanh", NetSpec(SIZES, "tanh", "xavier"), OptimizerSpec.of("rmsprop", lr=0.001)),
+    ]
+    run = train(variants, x, y, batch_size=32, steps=25, seed=3, dtype=torch.float64)
+    for k, v in enumerate(variants):
+        ours = variant_weights(run, k)
+        ref = torch_alone(v, x, y, 32, 25, 3)
+        for a, b in zip(ours, ref, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_same_init_means_identical_starting_weights():
+    net = NetSpec(SIZES, "relu", "he_normal")
+    m = BatchedMLP([net, net, NetSpec(SIZES, "relu", "xavier")], [0, 0, 0])
+    assert torch.equal(m.W0[0], m.W0[1])
+    assert not torch.equal(m.W0[0], m.W0[2])
+
+
+def test_divergence_marks_only_the_diverging_variant(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES, "linear", "he_normal")  # nothing bounds a linear net: lr 10 must blow up
+    calm = Variant("calm", net, OptimizerSpec.of("sgd", lr=0.01))
+    wild = Variant("wild", net, OptimizerSpec.of("sgd", lr=10.0))
+    together = train([calm, wild], x, y, batch_size=32, steps=40, seed=0)
+    alone = train([calm], x, y, batch_size=32, steps=40, seed=0)
+    s = together.summary.set_index("variant")
+    assert 1 <= s.loc["wild", "diverged_at"] <= 40
+    assert pd.isna(s.loc["calm", "diverged_at"])
+    calm_loss = together.curves.query("variant == 'calm' and metric == 'loss'")["value"].to_numpy()
+    alone_loss = alone.curves.query("variant == 'calm' and metric == 'loss'")["value"].to_numpy()
+    np.testing.assert_allclose(calm_loss, alone_loss, rtol=1e-5)
+    wild_rows = together.curves.query("variant == 'wild' and metric == 'loss'")
+    assert len(wild_rows) < 40 and np.isfinite(wild_rows["value"]).all()
+
+
+def test_stop_keeps_what_was_trained(mnist_small):
+    x, y = mnist_small
+    calls = iter(range(1000))
+    run = train(
+        [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd", lr=0.05))],
+        x,
+        y,
+        batch_size=32,
+        steps=100,
+        stop=lambda: next(calls) >= 10,
+    )
+    assert run.stopped
+    assert run.curves.query("metric == 'loss'")["step"].max() == 10
+
+
+def test_progress_is_reported_to_the_end(mnist_small):
+    x, y = mnist_small
+    seen = []
+    train(
+        [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))],
+        x,
+        y,
+        batch_size=64,
+        steps=30,
+        progress=lambda f, m: seen.append(f),
+    )
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_on_eval_can_stop_a_variant_and_freeze_its_weights(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES)
+    variants = [
+        Variant("a", net, OptimizerSpec.of("momentum", lr=0.05)),
+        Variant("b", net, OptimizerSpec.of("sgd", lr=0.05)),
+    ]
+    snapshots = {}
+
+    def on_eval(step, metrics, groups):
+        assert set(metrics) == {"train_loss", "train_acc"}
+        if step == 8:
+            snapshots["a"] = variant_weights_from_groups(groups, 0)
+            return [0]
+        return None
+
+    run = train(variants, x, y, batch_size=32, steps=24, eval_every=8, eval_sets={"train": (x, y)}, on_eval=on_eval)
+    after = variant_weights(run, 0)
+    for a, b in zip(snapshots["a"], after, strict=True):
+        assert torch.equal(a, b)  # momentum would have moved them had they not been frozen
+    s = run.summary.set_index("variant")
+    assert s.loc["a", "stopped_at"] == 8 and pd.isna(s.loc["b", "stopped_at"])
+    assert run.curves.query("variant == 'a' and metric == 'loss'")["step"].max() == 8
+
+
+def variant_weights_from_groups(groups, k):
+    for g in groups:
+        if k in g.indices:
+            return [W[g.indices.index(k)].detach().clone() for W in g.model.weights()]
+    raise KeyError(k)
+
+
+class Halve:
+    def factor(self, step: int, total: int) -> float:
+        return 0.5
+
+
+def test_schedule_scales_the_rate(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES)
+    halved = train(
+        [Variant("h", net, OptimizerSpec.of("sgd", lr=0.1), schedule=Halve())], x, y, batch_size=32, steps=10
+    )
+    direct = train([Variant("d", net, OptimizerSpec.of("sgd", lr=0.05))], x, y, batch_size=32, steps=10)
+    for a, b in zip(variant_weights(halved, 0), variant_weights(direct, 0), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_l2_penalty_changes_weights_toward_zero(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES)
+    plain = train([Variant("p", net, OptimizerSpec.of("sgd", lr=0.05))], x, y, batch_size=32, steps=20)
+    decayed = train([Variant("l2", net, OptimizerSpec.of("sgd", lr=0.05), l2=0.5)], x, y, batch_size=32, steps=20)
+    norm = lambda run: sum(float(W.pow(2).sum()) for W in variant_weights(run, 0))  # noqa: E731
+    assert norm(decayed) < norm(plain)
+
+
+def test_smooth_is_a_trailing_mean_that_skips_nan():
+    v = np.array([1.0, 3.0, np.nan, 5.0])
+    np.testing.assert_allclose(smooth(v, window=2), [1.0, 2.0, 3.0, 5.0])
+    assert math.isclose(smooth(np.arange(10.0), window=100)[-1], 4.5)
+
+
+def test_invalid_training_arguments(mnist_small):
+    x, y = mnist_small
+    with pytest.raises(ValueError):
+        train([], x, y, batch_size=10, steps=10)
+    with pytest.raises(ValueError):
+        train([Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))], x, y, batch_size=10, steps=0)
