@@ -20,6 +20,7 @@ from ui.widgets import (
     lesson,
     method_label,
     optimizer_inputs,
+    translated,
 )
 
 P = "opt2d"  # widget-key prefix of the playground
@@ -81,8 +82,8 @@ def playground() -> None:
         surface = st.selectbox(
             t("optimizers.surface"),
             list(SURFACES),
-            key=f"{P}.surface",
             format_func=lambda s: t(f"optimizers.surface_{s}"),
+            **translated(f"{P}.surface"),
         )
         st.latex(SURFACES[surface].latex)
         methods = st.multiselect(t("optimizers.methods"), list(METHODS), key=f"{P}.methods", format_func=method_label)

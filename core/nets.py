@@ -47,6 +47,7 @@ class NetSpec:
     init_value: float = 0.0
     init_scale: float = 1.0
     batchnorm: bool = False
+    bn_after_activation: bool = False
     dropout: float = 0.0
     input_dropout: float = 0.0
     bias: bool = True
@@ -70,7 +71,7 @@ class NetSpec:
     @property
     def architecture(self) -> tuple:
         """What variants must share to be trained as one batch."""
-        return (self.sizes, self.batchnorm, self.bias)
+        return (self.sizes, self.batchnorm, self.bias, self.bn_after_activation)
 
     def n_params(self) -> int:
         n = sum(a * b + (b if self.bias else 0) for a, b in zip(self.sizes, self.sizes[1:]))
@@ -136,6 +137,7 @@ class BatchedMLP(torch.nn.Module):
         self.specs = specs
         self.sizes = specs[0].sizes
         self.batchnorm = specs[0].batchnorm
+        self.bn_after = specs[0].bn_after_activation
         self.bias = specs[0].bias
         self.bn_momentum = bn_momentum
         self.bn_eps = 1e-5
@@ -201,7 +203,7 @@ class BatchedMLP(torch.nn.Module):
     def linear(self, i: int, h: torch.Tensor) -> torch.Tensor:
         W = getattr(self, f"W{i}")
         if h.dim() == 2 and self.K > 1:
-            # Shared input (the first layer): one [B, n_in] x [n_in, K*n_out] matmul is several
+            # Shared input (the first layer): one [B, n_in] x [n_in, K*n_out] matmul is about three
             # times faster on a CPU than K small batched ones with the same arithmetic.
             n_in, n_out = W.shape[1:]
             out = (h @ W.transpose(0, 1).reshape(n_in, self.K * n_out)).view(-1, self.K, n_out).transpose(0, 1)
@@ -210,18 +212,30 @@ class BatchedMLP(torch.nn.Module):
         return out + getattr(self, f"b{i}") if self.bias else out
 
     def normalize(self, i: int, h: torch.Tensor) -> torch.Tensor:
-        """Batch norm per variant and feature over the mini-batch (dim 1)."""
+        """Batch norm per variant and feature over the mini-batch (dim 1).
+
+        Runs as PyTorch's fused kernel over the [B, K*n] view (same formula, same running
+        statistics, about half the time of the elementwise version below); that kernel refuses
+        a training batch of one, which keeps the explicit formula."""
         mean_buf, var_buf = getattr(self, f"mean{i}"), getattr(self, f"var{i}")
-        if self.training:
-            mu = h.mean(1, keepdim=True)
-            var = h.var(1, unbiased=False, keepdim=True)
-            n = h.shape[1]
-            with torch.no_grad():
-                unbiased = var * (n / (n - 1)) if n > 1 else var
-                mean_buf.lerp_(mu, self.bn_momentum)
-                var_buf.lerp_(unbiased, self.bn_momentum)
-        else:
-            mu, var = mean_buf, var_buf
+        K, B, n = h.shape
+        if B > 1 or not self.training:
+            out = F.batch_norm(
+                h.transpose(0, 1).reshape(B, K * n),
+                mean_buf.view(K * n),
+                var_buf.view(K * n),
+                getattr(self, f"gamma{i}").reshape(K * n),
+                getattr(self, f"beta{i}").reshape(K * n),
+                self.training,
+                self.bn_momentum,
+                self.bn_eps,
+            )
+            return out.view(B, K, n).transpose(0, 1)
+        mu = h.mean(1, keepdim=True)  # a training batch of one: each value is its own mean
+        var = h.var(1, unbiased=False, keepdim=True)
+        with torch.no_grad():
+            mean_buf.lerp_(mu, self.bn_momentum)
+            var_buf.lerp_(var, self.bn_momentum)
         x_hat = (h - mu) / torch.sqrt(var + self.bn_eps)
         return getattr(self, f"gamma{i}") * x_hat + getattr(self, f"beta{i}")
 
@@ -256,12 +270,14 @@ class BatchedMLP(torch.nn.Module):
             h = self.linear(i, h)
             if i == self.n_hidden:
                 break
-            if self.batchnorm:
+            if self.batchnorm and not self.bn_after:
                 h = self.normalize(i, h)
             z = h
             h = self.hidden_activation(i, h)
             if record is not None:
                 record.append((z, h))
+            if self.batchnorm and self.bn_after:
+                h = self.normalize(i, h)
             if self._any_hidden_dropout:
                 h = self.dropout(h, self._p_hidden)
         return h

@@ -79,9 +79,9 @@ def _adam_core(w, g, s, hp, t, book):
     if book:  # the book folds both corrections into the rate; eps then sits on the raw sqrt(v)
         lr_t = _lr(hp, t) * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)
         return w - lr_t * s["m"] / (s["v"] ** 0.5 + hp["eps"])
-    m_hat = s["m"] / (1.0 - b1**t)
-    v_hat = s["v"] / (1.0 - b2**t)
-    return w - _lr(hp, t) * m_hat / (v_hat**0.5 + hp["eps"])
+    # lr*m_hat/(sqrt(v_hat)+eps), with the scalar factors combined before they touch a tensor
+    step = _lr(hp, t) / (1.0 - b1**t)
+    return w - step * s["m"] / (s["v"] ** 0.5 / (1.0 - b2**t) ** 0.5 + hp["eps"])
 
 
 def adam(w, g, s, hp, t, book=False):

@@ -155,13 +155,29 @@ def make_groups(
     return groups
 
 
-def penalty(group: Group) -> torch.Tensor:
-    """Per-variant regularization term [K]: 0.5*l2*sum(W^2) + l1*sum(|W|) over weights."""
+def penalty(group: Group, l2: bool = True) -> torch.Tensor:
+    """Per-variant regularization term [K]: 0.5*l2*sum(W^2) + l1*sum(|W|) over weights.
+    `l2=False` leaves the L2 term out (training adds its gradient directly: `add_l2_grad`)."""
     out = torch.zeros(group.model.K, device=group.l2.device)
-    if bool((group.l2 > 0).any()) or bool((group.l1 > 0).any()):
-        for W in group.model.weights():
-            out = out + 0.5 * group.l2 * W.pow(2).sum((1, 2)) + group.l1 * W.abs().sum((1, 2))
+    use_l2, use_l1 = l2 and bool((group.l2 > 0).any()), bool((group.l1 > 0).any())
+    for W in group.model.weights() if use_l2 or use_l1 else ():
+        # a term no variant uses is skipped: over K stacked networks it costs a whole pass
+        if use_l2:
+            out = out + 0.5 * group.l2 * W.pow(2).sum((1, 2))
+        if use_l1:
+            out = out + group.l1 * W.abs().sum((1, 2))
     return out
+
+
+@torch.no_grad()
+def add_l2_grad(group: Group, alive: torch.Tensor) -> None:
+    """Add the L2 term's gradient l2*W to each live variant's weight gradients in place: the
+    same as back-propagating 0.5*l2*sum(W^2), at a fraction of the cost over K stacked nets."""
+    if not bool((group.l2 > 0).any()):
+        return
+    scale = (group.l2 * alive).view(-1, 1, 1).to(group.model.flat.dtype)
+    for W in group.model.weights():
+        W.grad.add_(W * scale)
 
 
 def clip(group: Group, need_norm: bool) -> torch.Tensor | None:
@@ -288,8 +304,9 @@ def train(
             loss = per_variant_loss(g.model(xb), yb)
             active = torch.tensor([stopped_at[k] is None for k in g.indices], device=dev)
             alive = torch.isfinite(loss) & (loss < DIVERGED) & active
-            total = torch.where(alive, loss + penalty(g), torch.zeros_like(loss)).sum()
+            total = torch.where(alive, loss + penalty(g, l2=False), torch.zeros_like(loss)).sum()
             total.backward()
+            add_l2_grad(g, alive)
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()
             alive_np = alive.cpu().numpy()

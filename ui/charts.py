@@ -87,19 +87,21 @@ def filled_contours(
 
 
 def paths(df: pd.DataFrame, color: str = "optimizer", toggle: bool = True) -> alt.LayerChart:
-    """Optimizer paths (columns: optimizer, step, x, y) as lines with a dot per step; with
-    `toggle`, clicking the legend isolates a path."""
+    """Optimizer paths (columns: optimizer, step, x, y) as lines with a dot per step. With
+    `toggle`, a legend whose entries isolate a path; without, no legend (a panel's title names it)."""
     sel = legend_toggle(color)
     base = alt.Chart(df).encode(
         x="x:Q",
         y="y:Q",
         order="step:Q",
-        color=alt.Color(f"{color}:N", scale=scale(df[color].tolist()), title=None),
-        opacity=alt.condition(sel, alt.value(1.0), alt.value(0.1)),
+        color=alt.Color(
+            f"{color}:N", scale=scale(df[color].tolist()), title=None, legend=alt.Legend() if toggle else None
+        ),
+        opacity=alt.condition(sel, alt.value(1.0), alt.value(0.1)) if toggle else alt.value(1.0),
         tooltip=[color, "step:Q", alt.Tooltip("x:Q", format=".4~g"), alt.Tooltip("y:Q", format=".4~g")],
     )
     chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_circle(size=22))
-    return chart.add_params(sel) if toggle else chart.encode(opacity=alt.value(1.0))
+    return chart.add_params(sel) if toggle else chart
 
 
 def markers(points: pd.DataFrame, shape: str = "cross", color: str = "black") -> alt.Chart:

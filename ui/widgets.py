@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import data
 from core.optimizers import METHODS, Hyper, OptimizerSpec
-from ui.i18n import t
+from ui.i18n import lang, t
 
 NET_ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus", "prelu", "linear")
 
@@ -28,6 +28,24 @@ def defaults(values: dict) -> None:
     """Give widgets their first values (a preset) without fighting the user's later changes."""
     for key, value in values.items():
         st.session_state.setdefault(key, value)
+
+
+def translated(key: str, default=None) -> dict:
+    """Keyword arguments for a choice widget (radio, selectbox, multiselect, ...) whose option
+    labels are translated. Streamlit's frontend matches the chosen option by its label, so after a
+    language switch the same key would show no or a stale choice; each language therefore gets its
+    own widget key, seeded from and written back to the language-neutral `key` (which presets set).
+    `default`, if given, is the first value of `key`."""
+    if default is not None:
+        st.session_state.setdefault(key, default)
+    mine = f"{key}.{lang()}"
+    if key in st.session_state:
+        st.session_state[mine] = st.session_state[key]
+
+    def remember() -> None:
+        st.session_state[key] = st.session_state[mine]
+
+    return {"key": mine, "on_change": remember}
 
 
 def hyper_input(method: str, h: Hyper, key: str, container=st) -> float:
@@ -67,7 +85,7 @@ def method_label(m: str) -> str:
 def dataset_select(key: str) -> str:
     """MNIST always; Fashion-MNIST when its files are present."""
     options = [d for d in data.DATASETS if data.available(d)]
-    return st.selectbox(t("common.dataset"), options, format_func=lambda d: t(f"common.{d}"), key=key)
+    return st.selectbox(t("common.dataset"), options, format_func=lambda d: t(f"common.{d}"), **translated(key))
 
 
 def csv_download(df: pd.DataFrame, name: str, key: str) -> None:

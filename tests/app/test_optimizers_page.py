@@ -61,7 +61,7 @@ def test_extreme_knobs_show_divergence_not_an_exception():
     notes = at.dataframe[0].value.astype(str).to_string()
     assert "diverged" in notes
     at.number_input(key="opt2d.steps").set_value(1)
-    at.selectbox(key="opt2d.surface").set_value("saddle")
+    at.selectbox(key="opt2d.surface.en").set_value("saddle")
     at.run()
     assert not at.exception and charts(at) >= 2
 
@@ -72,7 +72,7 @@ def test_all_optimizers_on_every_surface():
         ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"]
     )
     for surface in ("book", "knou", "rosenbrock", "saddle", "himmelblau"):
-        at.selectbox(key="opt2d.surface").set_value(surface)
+        at.selectbox(key="opt2d.surface.en").set_value(surface)
         at.run()
         assert not at.exception, surface
 

@@ -1,0 +1,89 @@
+"""`search` and `search-worker`: hyperparameter search on Optuna from the command line.
+
+`search` runs one round and prints the best trials. `search-worker` joins a study in a shared
+storage (the page's, or one made with `--preset`) and adds trials to it; start several, on one
+machine or many, against the same storage URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+from core import hpo
+from core.commands.run import build, progress_bar
+
+
+def register(sub) -> None:
+    p = sub.add_parser("search", help="one round of hyperparameter search, e.g. `search --preset book --trials 100`")
+    p.add_argument("--preset", default="book", help="book (figure 6-24) or quick")
+    p.add_argument("--trials", type=int, help="how many trials (default: the preset's)")
+    p.add_argument("--sampler", choices=hpo.SAMPLERS)
+    p.add_argument("--pruner", action="store_true", help="stop poor trials early (median pruner)")
+    p.add_argument("--storage", help=f"Optuna storage URL (default ${hpo.STORAGE_ENV} or a local SQLite file)")
+    p.add_argument("--study", help="study name (default: named after the settings); an existing one is redone")
+    p.add_argument("--top", type=int, default=5, help="how many of the best trials to print")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=search, accepts_extra=True)
+
+    w = sub.add_parser("search-worker", help="join a study in a shared storage and run trials for it")
+    w.add_argument("--study", required=True, help="the study to join")
+    w.add_argument("--storage", default="", help="Optuna storage URL, e.g. postgresql://user:pw@host/db")
+    w.add_argument("--trials", type=int, required=True, help="how many trials this worker runs")
+    w.add_argument("--preset", help="create the study from this preset (with --setting value changes) if missing")
+    w.add_argument("--seed", type=int, help="this worker's sampler seed (default: fresh randomness)")
+    w.add_argument("--json", action="store_true")
+    w.set_defaults(handler=worker, accepts_extra=True)
+
+
+def search(args, extra) -> int:
+    spec = build(hpo.HyperSearch.kind, args.preset, extra)
+    changes = {"n_trials": args.trials, "sampler": args.sampler, "storage": args.storage, "study": args.study}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if args.pruner:
+        changes["pruner"] = True
+    spec = dataclasses.replace(spec, **changes)
+    result = spec.run(progress_bar if sys.stderr.isatty() else None)
+    best = hpo.best_trials(result.frames["trials"], args.top)
+    out = {**result.extras, "trials": len(result.frames["trials"]), "best": best}
+    _print(out, args.json)
+    return 0
+
+
+def worker(args, extra) -> int:
+    if args.trials < 1:
+        raise ValueError("--trials must be at least 1")
+    if extra and not args.preset:
+        raise ValueError("settings such as --epochs only apply with --preset, when the study is created")
+    if args.preset and args.study not in hpo.study_names(args.storage):
+        made = dataclasses.replace(build(hpo.HyperSearch.kind, args.preset, extra), storage=args.storage)
+        hpo.create_study(made, name=args.study)
+    study, spec = hpo.join_study(args.study, args.storage, args.seed)
+    stopped = hpo.run_trials(study, spec, args.trials, progress_bar if sys.stderr.isatty() else None)
+    frames = hpo.study_frames(study)
+    out = {
+        "study": args.study,
+        "storage": hpo.shown_url(args.storage),
+        "ran": args.trials,
+        "stopped": stopped,
+        "study_trials": len(frames["trials"]),
+        "best": hpo.best_trials(frames["trials"], 3),
+    }
+    _print(out, args.json)
+    return 0
+
+
+def _print(out: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(out, indent=2, default=str))
+        return
+    for name, value in out.items():
+        if name != "best":
+            print(f"{name}: {value}")
+    for row in out["best"]:
+        print("  " + ", ".join(f"{k}={hpo_format(v)}" for k, v in row.items()))
+
+
+def hpo_format(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,58 @@
+"""Gradient clipping: an exploding setup trained without clipping, clipped by norm and clipped
+by value, from the same initial weights on the same mini-batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.experiments.learning_rate import MnistRun, _summary_rows
+from core.nets import NetSpec
+from core.spec import Progress, Result, Spec, Stop
+from core.train import Variant
+
+CLIPPINGS = ("no_clip", "clip_norm", "clip_value")  # variant names
+
+
+@dataclass(frozen=True)
+class ClippingComparison(MnistRun):
+    """A deep net with too large initial weights and a large rate: its gradients explode.
+    Clipping by norm rescales the whole gradient to at most `clip_norm`; clipping by value
+    cuts every component to [-clip_value, clip_value] (which also turns its direction)."""
+
+    kind = "grad-clipping"
+    hidden: tuple[int, ...] = (100,) * 8
+    init_scale: float = 1.5
+    lr: float = 0.05
+    clip_norm: float = 1.0
+    clip_value: float = 0.01
+    iterations: int = 200
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.clip_norm <= 0 or self.clip_value <= 0:
+            raise ValueError("the clipping thresholds must be positive")
+        if self.init_scale <= 0:
+            raise ValueError("the init scale must be positive")
+        self.opt(self.lr)
+
+    def net(self) -> NetSpec:
+        return NetSpec((784, *self.hidden, 10), self.activation, self.init, init_scale=self.init_scale)
+
+    def variants(self) -> list[Variant]:
+        net, opt = self.net(), self.opt(self.lr)
+        return [
+            Variant(CLIPPINGS[0], net, opt),
+            Variant(CLIPPINGS[1], net, opt, clip_norm=self.clip_norm),
+            Variant(CLIPPINGS[2], net, opt, clip_value=self.clip_value),
+        ]
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        r = self.train(self.variants(), progress, stop, record_grad_norm=True)
+        return Result({"curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {"exploding": cls(), "quick": cls(iterations=60, n_train=1000)}
+
+    def summary(self, result: Result) -> dict:
+        return _summary_rows(result)

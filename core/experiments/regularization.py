@@ -1,0 +1,503 @@
+"""Overfitting and its remedies (book figures 6-20 to 6-23, the lecture's early-stopping and
+ensemble examples).
+
+`Overfitting` trains the book's over-sized network on 300 images with any set of remedies in one
+lockstep run; `DecayVsL2` shows that L2 in the loss and weight decay coincide for SGD but not
+for Adam; `EarlyStoppingRun` is the lecture's Keras example with and without early stopping;
+`Ensemble` averages independently initialized networks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core import data
+from core.early_stopping import MONITORS, EarlyStopping
+from core.ensemble import growing_accuracy
+from core.nets import DROPOUT_SCALINGS, NetSpec
+from core.optimizers import OptimizerSpec
+from core.spec import Progress, Result, Spec, Stop
+from core.train import Group, Run, Variant, evaluate, train
+
+REMEDIES = ("none", "l2", "weight_decay", "l1", "dropout", "early_stopping", "l2_dropout", "batchnorm")
+COMPARE_ALL = ("none", "l2", "l1", "dropout", "early_stopping", "l2_dropout", "batchnorm")
+OPTIMIZERS = ("sgd", "adam")
+EVAL_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc")
+HIST_BINS = 60
+TRAIN_IMAGES = 60000  # MNIST and Fashion-MNIST alike
+
+
+@dataclass(frozen=True)
+class BookSetting(Spec):
+    """The book's overfitting setting: 300 MNIST images, 6 hidden layers of 100 ReLU, SGD 0.01,
+    batch 100, 200 epochs. Per-epoch curves use fixed subsets of at most `n_eval` training and
+    test images; final numbers use all training images and the whole test set."""
+
+    dataset: str = "mnist"
+    n_train: int = 300
+    hidden: tuple[int, ...] = (100,) * 6
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    batch_size: int = 100
+    epochs: int = 200
+    n_eval: int = 500
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.dataset not in data.DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}")
+        if self.n_train < 1 or self.batch_size < 1 or self.epochs < 1 or self.n_eval < 1:
+            raise ValueError("training images, batch size, epochs and evaluation images must be at least 1")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+        if not self.hidden:
+            raise ValueError("the network needs at least one hidden layer")
+        self.base_optimizer()  # validates the learning rate
+        self.net()
+
+    def net(self, **changes) -> NetSpec:
+        return NetSpec((784, *self.hidden, 10), "relu", "he_normal", **changes)
+
+    def base_optimizer(self, weight_decay: float = 0.0) -> OptimizerSpec:
+        """SGD or Adam; with weight decay, Adam becomes AdamW (decoupled decay)."""
+        if self.optimizer == "adam" and weight_decay > 0:
+            return OptimizerSpec.of("adamw", lr=self.lr, weight_decay=weight_decay)
+        return OptimizerSpec.of(self.optimizer, lr=self.lr, weight_decay=weight_decay)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self.batch_size)
+
+    def test_sets(self) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+        """(fixed per-epoch subset, whole test set)."""
+        return data.subset(self.n_eval, self.dataset, "test", self.seed), data.load(self.dataset, "test")
+
+
+@dataclass(frozen=True)
+class Overfitting(BookSetting):
+    """The remedies in `regularizer` train side by side from the same initial weights on the
+    same mini-batches. 'l2' adds 0.5*l2*sum(W^2) over weights to the loss (book), 'weight_decay'
+    lets the optimizer decay every parameter (decoupled AdamW for Adam), 'l1' adds l1*sum(|W|).
+    Early stopping watches `n_val` further training images that no variant trains on."""
+
+    kind = "overfit"
+    regularizer: tuple[str, ...] = ("none",)
+    l2: float = 0.1
+    l1: float = 0.01  # the lecture's Keras l1_l2(l1=0.01)
+    dropout: float = 0.15
+    input_dropout: float = 0.0
+    dropout_scaling: str = "inverted"
+    monitor: str = "val_loss"
+    patience: int = 10
+    min_delta: float = 0.0
+    restore_best: bool = True
+    n_val: int = 300
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.regularizer:
+            raise ValueError("choose at least one remedy")
+        unknown = set(self.regularizer) - set(REMEDIES)
+        if unknown:
+            raise ValueError(f"unknown remedy {', '.join(sorted(unknown))}; choose from {', '.join(REMEDIES)}")
+        if len(set(self.regularizer)) != len(self.regularizer):
+            raise ValueError("each remedy can be chosen only once")
+        if self.l2 < 0 or self.l1 < 0:
+            raise ValueError("regularization strengths cannot be negative")
+        if self.l2 > 1.0:
+            raise ValueError("weight decay λ above 1 would flip the weights' sign each step")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}")
+        if self.patience < 0 or self.min_delta < 0:
+            raise ValueError("patience and min delta cannot be negative")
+        if "early_stopping" in self.regularizer and not 1 <= self.n_val <= TRAIN_IMAGES - self.n_train:
+            raise ValueError(f"early stopping needs 1 to {TRAIN_IMAGES - self.n_train} further images for validation")
+        if self.dropout_scaling not in DROPOUT_SCALINGS:
+            raise ValueError(f"dropout scaling must be one of {DROPOUT_SCALINGS}")
+        for r in self.regularizer:
+            self.variant(r)  # validates dropout rates and the decayed optimizer
+
+    def variant(self, remedy: str) -> Variant:
+        dropped = {
+            "dropout": self.dropout,
+            "input_dropout": self.input_dropout,
+            "dropout_scaling": self.dropout_scaling,
+        }
+        net, opt, l2, l1 = self.net(), self.base_optimizer(), 0.0, 0.0
+        if remedy in ("l2", "l2_dropout"):
+            l2 = self.l2
+        if remedy in ("dropout", "l2_dropout"):
+            net = self.net(**dropped)
+        if remedy == "weight_decay":
+            opt = self.base_optimizer(self.l2)
+        if remedy == "l1":
+            l1 = self.l1
+        if remedy == "batchnorm":
+            net = self.net(batchnorm=True)
+        return Variant(remedy, net, opt, l2=l2, l1=l1)
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        watch = [k for k, r in enumerate(self.regularizer) if r == "early_stopping"]
+        x, y = data.subset(self.n_train + (self.n_val if watch else 0), self.dataset, "train", self.seed)
+        x, y, xv, yv = x[: self.n_train], y[: self.n_train], x[self.n_train :], y[self.n_train :]
+        (xe, ye), (xt, yt) = self.test_sets()
+        seen = (x[: self.n_eval], y[: self.n_eval])  # a fixed random subset when the training set is large
+        sets = {"train": seen, "test": (xe, ye)} | ({"val": (xv, yv)} if watch else {})
+        es = EarlyStopping(watch, self.monitor, self.patience, self.min_delta, self.restore_best) if watch else None
+        variants = [self.variant(r) for r in self.regularizer]
+        r = train(
+            variants,
+            x,
+            y,
+            batch_size=self.batch_size,
+            steps=self.epochs * self.steps_per_epoch,
+            seed=self.seed,
+            eval_every=self.steps_per_epoch,
+            eval_sets=sets,
+            on_eval=es,
+            progress=progress,
+            stop=stop,
+        )
+        if es is not None and self.restore_best:
+            es.restore(r.groups)
+        summary = final_summary(r, {"train": (x, y), "test": (xt, yt)}, self.steps_per_epoch)
+        if es is not None:
+            for k in watch:
+                best = es.best_step(k)
+                summary.loc[k, "kept_epoch"] = best / self.steps_per_epoch if best and self.restore_best else math.nan
+        frames = {"curves": eval_curves(r), "summary": summary, "weights": weight_histograms(r, variants)}
+        return Result(frames, extras={"zeros": near_zero(r, variants)}, complete=not r.stopped)
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {
+            "book": cls(),
+            "book_l2": cls(regularizer=("none", "l2")),
+            "book_dropout": cls(regularizer=("none", "dropout"), dropout=0.15),
+            "compare_all": cls(regularizer=COMPARE_ALL),
+            "quick": cls(regularizer=COMPARE_ALL, epochs=30),
+        }
+
+    def summary(self, result: Result) -> dict:
+        curves = result.frames["curves"]
+        out = {}
+        for row in result.frames["summary"].itertuples():
+            c = curves[curves.variant == row.variant]
+            per_epoch = c[c.metric.isin(("train_acc", "test_acc"))].pivot_table("value", "epoch", "metric")
+            out[row.variant] = {
+                "per_epoch": {f"{e:g}": {m: round(v, 4) for m, v in vals.items()} for e, vals in per_epoch.iterrows()},
+                "train_accuracy": row.train_acc,
+                "test_accuracy": row.test_acc,
+                "gap": row.gap,
+                "stopped_epoch": _none_if_nan(row.stopped_epoch),
+                "kept_epoch": _none_if_nan(getattr(row, "kept_epoch", math.nan)),
+                "diverged_at_step": _none_if_nan(row.diverged_at),
+            }
+        return out
+
+
+def _none_if_nan(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def rows_of(groups: list[Group]) -> dict[int, tuple[Group, int]]:
+    """Variant index -> (its group, its row in that group)."""
+    return {k: (g, j) for g in groups for j, k in enumerate(g.indices)}
+
+
+def final_summary(r: Run, sets: dict[str, tuple[torch.Tensor, torch.Tensor]], steps_per_epoch: int) -> pd.DataFrame:
+    """Accuracy and loss of every variant on whole data sets (after any restore), the
+    train-test gap, and where each variant stopped or diverged."""
+    s = r.summary[["variant", "diverged_at", "stopped_at"]].copy()
+    for name, (x, y) in sets.items():
+        acc, loss = np.full(len(s), np.nan), np.full(len(s), np.nan)
+        for g in r.groups:
+            gl, ga = evaluate(g.model, x.to(g.model.flat.device), y.to(g.model.flat.device))
+            acc[g.indices], loss[g.indices] = ga, gl
+        s[f"{name}_acc"], s[f"{name}_loss"] = acc, loss
+    diverged = s["diverged_at"].notna().to_numpy()
+    s.loc[diverged, [c for c in s.columns if c.endswith(("_acc", "_loss"))]] = np.nan
+    if "train_acc" in s and "test_acc" in s:
+        s["gap"] = s["train_acc"] - s["test_acc"]
+    s["stopped_epoch"] = _floats(s.pop("stopped_at")) / steps_per_epoch
+    s["diverged_at"] = _floats(s["diverged_at"])
+    return s
+
+
+def _floats(column: pd.Series) -> pd.Series:
+    """Step numbers with None as NaN, as plain float64 (JSON- and store-friendly)."""
+    return pd.Series([math.nan if v is None or pd.isna(v) else float(v) for v in column], index=column.index)
+
+
+def eval_curves(r: Run) -> pd.DataFrame:
+    """The per-evaluation metrics only (the per-step training loss stays out of the store)."""
+    return r.curves[r.curves.metric.isin(EVAL_METRICS)].reset_index(drop=True)
+
+
+def weight_values(r: Run, k: int) -> np.ndarray:
+    """All weight-matrix entries of variant k (no biases or BN parameters)."""
+    g, j = rows_of(r.groups)[k]
+    return torch.cat([W[j].detach().flatten() for W in g.model.weights()]).cpu().numpy()
+
+
+def weight_histograms(r: Run, variants: list[Variant]) -> pd.DataFrame:
+    """One histogram per variant over shared, symmetric bins (the largest |w| of all)."""
+    values = [weight_values(r, k) for k in range(len(variants))]
+    finite = [v[np.isfinite(v)] for v in values]
+    top = max((float(np.abs(v).max()) for v in finite if v.size), default=1.0) or 1.0
+    edges = np.linspace(-top, top, HIST_BINS + 1)
+    frames = []
+    for v, vals in zip(variants, finite):
+        counts, _ = np.histogram(vals, edges)
+        frames.append(pd.DataFrame({"variant": v.name, "left": edges[:-1], "right": edges[1:], "count": counts}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def near_zero(r: Run, variants: list[Variant], tol: float = 1e-3) -> dict[str, dict[str, float]]:
+    """Per variant: the share of weights that are exactly 0 and that are below `tol` in size,
+    and the largest |w|."""
+    out = {}
+    for k, v in enumerate(variants):
+        w = weight_values(r, k)
+        out[v.name] = {
+            "exact_zero": float(np.mean(w == 0)),
+            "near_zero": float(np.mean(np.abs(w) < tol)),
+            "max_abs": float(np.nanmax(np.abs(w))),
+        }
+    return out
+
+
+@dataclass(frozen=True)
+class DecayVsL2(Spec):
+    """L2 in the loss vs weight decay in the optimizer, for SGD and for Adam, on a bias-free
+    network (so both act on exactly the same parameters). With SGD the two are the same
+    update, `w <- (1 - lr*lambda) w - lr*grad`; with Adam the L2 gradient passes through the
+    adaptive scaling while AdamW decays the weights directly, so the paths part."""
+
+    kind = "weight-decay-vs-l2"
+    lam: float = 0.1
+    sgd_lr: float = 0.01
+    adam_lr: float = 0.001
+    n_train: int = 1000
+    hidden: tuple[int, ...] = (100, 100)
+    batch_size: int = 100
+    steps: int = 300
+    record_every: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0 < self.lam <= 1:
+            raise ValueError("λ must be in (0, 1]")
+        if min(self.n_train, self.batch_size, self.steps, self.record_every) < 1:
+            raise ValueError("images, batch size, steps and the recording interval must be at least 1")
+        self.variants()
+
+    def variants(self) -> list[Variant]:
+        net = NetSpec((784, *self.hidden, 10), "relu", "he_normal", bias=False)
+        sgd, adam = OptimizerSpec.of("sgd", lr=self.sgd_lr), OptimizerSpec.of("adam", lr=self.adam_lr)
+        return [
+            Variant("sgd_l2", net, sgd, l2=self.lam),
+            Variant("sgd_weight_decay", net, OptimizerSpec.of("sgd", lr=self.sgd_lr, weight_decay=self.lam)),
+            Variant("adam_l2", net, adam, l2=self.lam),
+            Variant("adamw", net, OptimizerSpec.of("adamw", lr=self.adam_lr, weight_decay=self.lam)),
+        ]
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        variants = self.variants()
+        x, y = data.subset(self.n_train, "mnist", "train", self.seed)
+        rows: list[dict] = []
+
+        def record(step: int, metrics: dict, groups: list[Group]) -> None:
+            if rows and rows[-1]["step"] == step:
+                return  # train() evaluates once more at the end when it has no eval sets
+            w = {k: g.model.flat[j] for k, (g, j) in rows_of(groups).items()}
+            for k, v in enumerate(variants):
+                partner = k ^ 1  # 0-1 (SGD pair), 2-3 (Adam pair)
+                rows.append(
+                    {
+                        "variant": v.name,
+                        "step": step,
+                        "weight_norm": float(w[k].norm()),
+                        "pair_distance": float((w[k] - w[partner]).norm()),
+                    }
+                )
+
+        r = train(
+            variants,
+            x,
+            y,
+            batch_size=self.batch_size,
+            steps=self.steps,
+            seed=self.seed,
+            eval_every=self.record_every,
+            on_eval=record,
+            progress=progress,
+            stop=stop,
+        )
+        loss = r.curves[r.curves.metric == "loss"][["variant", "step", "value"]].rename(columns={"value": "loss"})
+        return Result({"paths": pd.DataFrame(rows), "loss": loss.reset_index(drop=True)}, complete=not r.stopped)
+
+    def summary(self, result: Result) -> dict:
+        last = result.frames["paths"].groupby("variant").last()
+        return {
+            v: {"weight_norm": row.weight_norm, "distance_to_partner": row.pair_distance} for v, row in last.iterrows()
+        }
+
+
+@dataclass(frozen=True)
+class EarlyStoppingRun(Spec):
+    """The lecture's Keras example: Flatten -> Dense(128, sigmoid) -> Dense(10, softmax),
+    Glorot-uniform weights, SGD lr 0.1 momentum 0.9, batch 32 (Keras' default), 50 epochs,
+    20 % of the training images held out for validation; trained with and without early
+    stopping in lockstep. Per-epoch training metrics use a fixed subset of `n_eval` training
+    images; final numbers use all of them and the whole test set."""
+
+    kind = "early-stopping"
+    dataset: str = "mnist"
+    n_train: int = 6000  # 0: all 60,000
+    val_fraction: float = 0.2
+    hidden: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    batch_size: int = 32
+    epochs: int = 50
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
+    n_eval: int = 2000
+    seed: int = 0
+
+    LECTURE = {"train_acc": 0.9957, "test_acc": 0.9801}  # printed without early stopping
+
+    def __post_init__(self):
+        if self.dataset not in data.DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError("the validation fraction must be between 0 and 1")
+        if self.n_train < 0 or min(self.hidden, self.batch_size, self.epochs, self.n_eval) < 1:
+            raise ValueError("sizes, batch size and epochs must be at least 1")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}")
+        if self.patience < 0 or self.min_delta < 0:
+            raise ValueError("patience and min delta cannot be negative")
+        self.variants()
+
+    def variants(self) -> list[Variant]:
+        net = NetSpec((784, self.hidden, 10), "sigmoid", "xavier_uniform")
+        opt = OptimizerSpec.of("momentum", lr=self.lr, momentum=self.momentum)
+        return [Variant("none", net, opt), Variant("early_stopping", net, opt)]
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        split = data.make_split(self.n_train, self.val_fraction, 0, self.dataset, self.seed)
+        x, y = split.x_train, split.y_train
+        gen = torch.Generator().manual_seed(self.seed)
+        pick = torch.randperm(len(x), generator=gen)[: self.n_eval]
+        per_epoch = math.ceil(len(x) / self.batch_size)
+        es = EarlyStopping([1], self.monitor, self.patience, self.min_delta, self.restore_best)
+        r = train(
+            self.variants(),
+            x,
+            y,
+            batch_size=self.batch_size,
+            steps=self.epochs * per_epoch,
+            seed=self.seed,
+            eval_every=per_epoch,
+            eval_sets={"train": (x[pick], y[pick]), "val": (split.x_val, split.y_val)},
+            on_eval=es,
+            progress=progress,
+            stop=stop,
+        )
+        if self.restore_best:
+            es.restore(r.groups)
+        summary = final_summary(r, {"train": (x, y), "test": (split.x_test, split.y_test)}, per_epoch)
+        best = es.best_step(1)
+        summary["kept_epoch"] = [math.nan, best / per_epoch if best and self.restore_best else math.nan]
+        return Result({"curves": eval_curves(r), "summary": summary}, complete=not r.stopped)
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {"lecture": cls(n_train=0), "quick": cls(), "tiny": cls(n_train=1000, epochs=10)}
+
+    def summary(self, result: Result) -> dict:
+        return {
+            row.variant: {
+                "train_accuracy": row.train_acc,
+                "test_accuracy": row.test_acc,
+                "stopped_epoch": _none_if_nan(row.stopped_epoch),
+                "kept_epoch": _none_if_nan(row.kept_epoch),
+            }
+            for row in result.frames["summary"].itertuples()
+        }
+
+
+@dataclass(frozen=True)
+class Ensemble(BookSetting):
+    """`members` networks that differ only in their initial weights, trained in lockstep on the
+    book setting, averaged (mean softmax); next to them one dropout network that starts from
+    the first member's weights."""
+
+    kind = "ensemble"
+    members: int = 5
+    dropout: float = 0.15
+    epochs: int = 100
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 1 <= self.members <= 10:
+            raise ValueError("an ensemble here has 1 to 10 members")
+        self.net(dropout=self.dropout)
+
+    def variants(self) -> list[Variant]:
+        opt = self.base_optimizer()
+        members = [Variant(f"member {i + 1}", self.net(), opt, init_seed=self.seed + i) for i in range(self.members)]
+        return [*members, Variant("dropout", self.net(dropout=self.dropout), opt, init_seed=self.seed)]
+
+    def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
+        _, (xt, yt) = self.test_sets()
+        r = train(
+            self.variants(),
+            x,
+            y,
+            batch_size=self.batch_size,
+            steps=self.epochs * self.steps_per_epoch,
+            seed=self.seed,
+            progress=progress,
+            stop=stop,
+        )
+        logits = test_logits(r, xt)
+        singles = final_summary(r, {"test": (xt, yt)}, self.steps_per_epoch)
+        grow = growing_accuracy(logits[: self.members], yt)
+        ensemble = pd.DataFrame({"members": np.arange(1, self.members + 1), "test_acc": grow})
+        return Result({"singles": singles, "ensemble": ensemble}, complete=not r.stopped)
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {"book": cls(), "quick": cls(epochs=30)}
+
+    def summary(self, result: Result) -> dict:
+        singles = result.frames["singles"].set_index("variant")["test_acc"].to_dict()
+        grow = result.frames["ensemble"]
+        return {"single_networks": singles, "ensemble_of_first_n": dict(zip(grow.members.tolist(), grow.test_acc))}
+
+
+@torch.no_grad()
+def test_logits(r: Run, x: torch.Tensor, chunk: int = 5000) -> torch.Tensor:
+    """Eval-mode logits of every variant, in variant order: [K, N, C]."""
+    out: torch.Tensor | None = None
+    for g in r.groups:
+        was = g.model.training
+        g.model.eval()
+        xd = x.to(g.model.flat.device)
+        logits = torch.cat([g.model(xd[s : s + chunk]) for s in range(0, len(x), chunk)], dim=1).cpu()
+        g.model.train(was)
+        if out is None:
+            out = torch.empty(len(rows_of(r.groups)), *logits.shape[1:])
+        out[g.indices] = logits
+    return out

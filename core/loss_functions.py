@@ -1,0 +1,102 @@
+"""Mean squared error versus cross-entropy on a single sigmoid neuron, and softmax with the
+log-likelihood loss.
+
+One neuron o = sigmoid(w x + b) makes the difference plain: with MSE the gradient carries the
+factor sigmoid'(z), which is nearly 0 when the neuron is saturated, so a badly wrong neuron
+learns slowly; with cross-entropy that factor cancels and the gradient is (o - y) x.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LOSSES = ("mse", "ce")
+LN2 = np.log(2.0)
+
+# The lecture's two cases: one input x = 1.5 with target y = 0; the second neuron is the more
+# wrong one (output near 1) yet gets the smaller MSE gradient.
+LECTURE_X, LECTURE_Y = 1.5, 0.0
+LECTURE_CASES = ((0.2, 0.8), (1.9, 3.0))  # (w, b)
+LECTURE_LOGITS = (2.0, 1.2, 4.0)
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def mse(o, y):
+    """e = (y - o)^2 / 2."""
+    return 0.5 * (np.asarray(y) - np.asarray(o)) ** 2
+
+
+def cross_entropy(o, y, base: float = np.e):
+    """e = -(y log o + (1 - y) log(1 - o)), in nats or (base 2) bits."""
+    o, y = np.asarray(o, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = -(np.where(y > 0, y * np.log(o), 0.0) + np.where(y < 1, (1 - y) * np.log1p(-o), 0.0))
+    return e / np.log(base)
+
+
+def loss(name: str, o, y, base: float = np.e):
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    return mse(o, y) if name == "mse" else cross_entropy(o, y, base)
+
+
+def grad_z(name: str, o, y):
+    """de/dz for o = sigmoid(z): MSE (o - y) o (1 - o); cross-entropy (o - y) (natural log)."""
+    o, y = np.asarray(o, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return (o - y) * o * (1 - o) if name == "mse" else o - y
+
+
+@dataclass(frozen=True)
+class NeuronCase:
+    """One neuron on one example: its output, error and the gradients of both parameters."""
+
+    w: float
+    b: float
+    z: float
+    o: float
+    error: float
+    grad_w: float
+    grad_b: float
+
+
+def neuron_case(name: str, w: float, b: float, x: float = LECTURE_X, y: float = LECTURE_Y) -> NeuronCase:
+    z = w * x + b
+    o = float(sigmoid(z))
+    dz = float(grad_z(name, o, y))
+    return NeuronCase(w, b, z, o, float(loss(name, o, y)), dz * x, dz)
+
+
+def train_neuron(name: str, w: float, b: float, lr: float, steps: int, x: float = LECTURE_X, y: float = LECTURE_Y):
+    """Gradient descent on one neuron and one example: error [steps + 1] and output [steps + 1]."""
+    if steps < 0 or lr <= 0:
+        raise ValueError("the learning rate must be positive and the steps at least 0")
+    errors, outputs = [], []
+    for _ in range(steps + 1):
+        c = neuron_case(name, w, b, x, y)
+        errors.append(c.error)
+        outputs.append(c.o)
+        w, b = w - lr * c.grad_w, b - lr * c.grad_b
+    return np.array(errors), np.array(outputs)
+
+
+def softmax(logits) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def log_likelihood_losses(logits, base: float = 2.0) -> np.ndarray:
+    """e = -log o_y for every possible true class y (in bits by default)."""
+    return -np.log(softmax(logits)) / np.log(base)
+
+
+def softmax_grad(logits, target: int) -> np.ndarray:
+    """d(-ln o_y)/dz = o - onehot(y): the same (output - target) form as the sigmoid neuron's."""
+    g = softmax(logits)
+    g[target] -= 1.0
+    return g

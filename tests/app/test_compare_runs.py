@@ -1,0 +1,87 @@
+"""AppTest of the Compare-runs page: the table, filtering, overlay of picked runs, the delete
+policy, and a delete that goes through."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.experiments.optimizers import OptimizerComparison
+from core.spec import Result
+from core.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "app_pages/compare_runs.py"
+MARK = "iterations=98"  # only the runs made here have these settings
+
+
+def put(iterations: int, owner: str | None) -> str:
+    spec = OptimizerComparison(iterations=iterations)
+    steps = np.arange(1, iterations + 1)
+    curves = pd.DataFrame({"variant": "SGD", "step": steps, "epoch": steps / 10, "metric": "loss", "value": 1 / steps})
+    summary = pd.DataFrame({"variant": ["SGD"], "final_loss": [0.3], "test_acc": [0.9]})
+    Store().put(spec, Result({"curves": curves, "summary": summary}), 1.0, owner)
+    return spec.key()
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def pick_all(at: AppTest, n: int) -> None:
+    version = at.session_state["compare_runs.version"] if "compare_runs.version" in at.session_state else 0
+    at.session_state[f"compare_runs.table.{version}"] = {"selection": {"rows": list(range(n)), "columns": []}}
+    at.run()
+    assert not at.exception
+
+
+@pytest.fixture
+def two_runs():
+    keys = [put(981, "someone-else"), put(982, "someone-else")]
+    yield keys
+    Store().delete(keys)
+
+
+def test_filter_pick_and_overlay(two_runs):
+    at = open_page()
+    at.text_input(key="compare_runs.search").set_value(MARK)
+    at.run()
+    assert not at.exception
+    assert "2 of" in at.caption[0].value
+    pick_all(at, 2)
+    assert at.get("vega_lite_chart"), "the picked runs' curves are drawn"
+    assert at.selectbox(key="compare_runs.metric.en").value == "loss"
+    at.radio(key="compare_runs.x.en").set_value("epoch")
+    at.toggle(key="compare_runs.log").set_value(True)
+    at.run()
+    assert not at.exception
+
+
+def test_a_visitor_cannot_delete_others_runs_on_a_shared_app(two_runs, monkeypatch):
+    monkeypatch.setenv("LAB_CLEAR", "own")
+    at = open_page()
+    at.text_input(key="compare_runs.search").set_value(MARK)
+    at.run()
+    pick_all(at, 2)
+    assert at.button(key="compare_runs.delete").disabled
+    assert any("another visitor" in c.value for c in at.caption)
+    assert set(two_runs) <= set(Store().entries()["key"])
+
+
+def test_deleting_picked_runs(two_runs, monkeypatch):
+    monkeypatch.setenv("LAB_CLEAR", "all")
+    at = open_page()
+    at.text_input(key="compare_runs.search").set_value(MARK)
+    at.run()
+    pick_all(at, 2)
+    at.button(key="compare_runs.delete").click()
+    at.run()
+    assert not at.exception
+    assert not set(two_runs) & set(Store().entries()["key"])

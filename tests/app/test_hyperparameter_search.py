@@ -1,0 +1,116 @@
+"""The Hyperparameter search page: defaults in both languages, and a tiny round run end to end
+with extreme knobs (one trial, ranges collapsed to a point), narrowing and the final test."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.hpo import HyperSearch, Param
+from ui import runner
+
+ROOT = Path(__file__).resolve().parents[2]
+P = "hps"
+
+
+def open_page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("app_pages/hyperparameter_search.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def wait_for_all_jobs(at: AppTest) -> None:
+    for job in list(runner._jobs.values()):
+        runner.wait(job.spec)
+    at.run()
+    assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_defaults_show_the_book_setup(lang):
+    at = open_page(lang)
+    assert not at.error
+    assert at.button(key=f"{P}.run")
+    assert at.slider(key=f"{P}.range.lr").value == (-6.0, -2.0)
+    assert at.slider(key=f"{P}.range.weight_decay").value == (-8.0, -4.0)
+
+
+def test_one_trial_with_ranges_collapsed_to_a_point():
+    at = open_page()
+    at.number_input(key=f"{P}.trials").set_value(1)
+    at.number_input(key=f"{P}.n_train").set_value(60)
+    at.number_input(key=f"{P}.epochs").set_value(1)
+    at.number_input(key=f"{P}.fixed.depth").set_value(1)
+    at.slider(key=f"{P}.range.lr").set_value((-2.0, -2.0))
+    at.slider(key=f"{P}.range.weight_decay").set_value((-5.0, -5.0))
+    at.run()
+    at.button(key=f"{P}.run").click()
+    at.run()
+    wait_for_all_jobs(at)
+    assert not at.error
+    assert len(at.get("vega_lite_chart")) >= 3  # split bar, scatter, best curves
+    assert at.button(key=f"{P}.accept")
+    at.button(key=f"{P}.final").click()
+    at.run()
+    wait_for_all_jobs(at)
+    assert not at.error
+    assert at.metric[0].value.endswith("%")
+
+
+def test_the_searched_parameters_survive_a_language_switch():
+    at = open_page()
+    at.multiselect(key=f"{P}.params.en").set_value(["lr", "optimizer"])
+    at.run()
+    at.session_state["lang"] = "ko"
+    at.run()
+    assert at.multiselect(key=f"{P}.params.ko").value == ["lr", "optimizer"]
+    assert not at.exception
+
+
+def test_a_wrong_storage_url_is_explained():
+    at = open_page()
+    at.text_input(key=f"{P}.storage").set_value("nonsense")
+    at.run()
+    assert not at.exception
+    assert any("nonsense" in e.value for e in at.error)
+
+
+def test_narrowing_prepares_the_next_round():
+    spec = HyperSearch(n_train=60, epochs=1, depth=1, n_trials=4, space=(Param("lr", 1e-4, 1e-1, log=True),))
+    at = open_page()
+    at.number_input(key=f"{P}.trials").set_value(4)
+    at.number_input(key=f"{P}.n_train").set_value(60)
+    at.number_input(key=f"{P}.epochs").set_value(1)
+    at.number_input(key=f"{P}.fixed.depth").set_value(1)
+    at.multiselect(key=f"{P}.params.en").set_value(["lr"])
+    at.run()
+    at.slider(key=f"{P}.range.lr").set_value((-4.0, -1.0))
+    at.run()
+    at.button(key=f"{P}.run").click()
+    at.run()
+    wait_for_all_jobs(at)
+    at.number_input(key=f"{P}.k").set_value(2)
+    at.run()
+    at.button(key=f"{P}.accept").click()
+    at.run()
+    low, high = at.slider(key=f"{P}.range.lr").value
+    assert -4.0 <= low <= high <= -1.0 and high - low < 3.0
+    assert at.session_state[f"{P}.history"][0]["space"] == spec.to_dict()["space"]
+    at.button(key=f"{P}.run").click()
+    at.run()
+    wait_for_all_jobs(at)
+    assert len(at.get("vega_lite_chart")) == 5  # split, scatter, best curves, and both rounds side by side
+
+
+def test_watching_a_study_shows_its_trials():
+    HyperSearch(n_train=60, epochs=1, depth=1, n_trials=2, study="watched").run()
+    at = open_page()
+    at.selectbox(key=f"{P}.watch").set_value("watched")
+    at.toggle(key=f"{P}.watching").set_value(True)
+    at.run()
+    assert not at.exception, at.exception
+    assert any(len(df.value) == 2 for df in at.dataframe)

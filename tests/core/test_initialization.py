@@ -1,0 +1,210 @@
+"""Weight initialization: the inits against their formulas and torch.nn.init, the book's
+histogram experiment, symmetry, and the signal over depth."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from core.__main__ import main
+from core.commands.run import build
+from core.experiments.initialization import DepthProfile, InitComparison, InitHistograms, PReLUSlopes, Symmetry
+from core.nets import PRELU_INIT, NetSpec, init_weight
+
+SHAPES = [(100, 100), (784, 100), (50, 300), (30, 10)]
+
+
+def draw(init: str, n_in: int, n_out: int, **kw) -> torch.Tensor:
+    return init_weight(NetSpec((n_in, n_out), init=init, **kw), n_in, n_out, torch.Generator().manual_seed(1))
+
+
+def torch_draw(fn, n_in: int, n_out: int, **kw) -> torch.Tensor:
+    """torch.nn.init on a Linear-layout [n_out, n_in] weight (fan_in = n_in)."""
+    torch.manual_seed(2)
+    w = torch.empty(n_out, n_in)
+    fn(w, **kw)
+    return w
+
+
+def close_std(a: torch.Tensor, expected: float) -> bool:
+    # the sample std of n draws is off by about std / sqrt(2n); allow 5 of those
+    return abs(float(a.std()) - expected) <= 5 * expected / math.sqrt(2 * a.numel())
+
+
+@pytest.mark.parametrize("n_in,n_out", SHAPES)
+def test_normal_inits_match_formula_and_torch(n_in, n_out):
+    cases = {
+        "xavier": (1 / math.sqrt(n_in), torch.nn.init.kaiming_normal_, {"nonlinearity": "linear"}),
+        "xavier_normal": (math.sqrt(2 / (n_in + n_out)), torch.nn.init.xavier_normal_, {}),
+        "he_normal": (math.sqrt(2 / n_in), torch.nn.init.kaiming_normal_, {"nonlinearity": "relu"}),
+    }
+    for init, (std, fn, kw) in cases.items():
+        ours, theirs = draw(init, n_in, n_out), torch_draw(fn, n_in, n_out, **kw)
+        assert ours.shape == (n_in, n_out)
+        assert close_std(ours, std), init
+        assert close_std(theirs, std), init  # torch agrees on the formula, with its fan convention
+        assert abs(float(ours.mean())) < 5 * std / math.sqrt(ours.numel())
+
+
+@pytest.mark.parametrize("n_in,n_out", SHAPES)
+def test_uniform_inits_match_bounds_and_torch(n_in, n_out):
+    cases = {
+        "xavier_uniform": (math.sqrt(6 / (n_in + n_out)), torch.nn.init.xavier_uniform_, {}),
+        "he_uniform": (math.sqrt(6 / n_in), torch.nn.init.kaiming_uniform_, {"nonlinearity": "relu"}),
+    }
+    for init, (bound, fn, kw) in cases.items():
+        ours, theirs = draw(init, n_in, n_out), torch_draw(fn, n_in, n_out, **kw)
+        for w in (ours, theirs):
+            assert float(w.abs().max()) <= bound * (1 + 1e-6)
+            assert float(w.abs().max()) >= bound * (1 - 20 / w.numel())  # the range is filled
+            assert close_std(w, bound / math.sqrt(3))
+
+
+def test_fixed_and_scaled_inits():
+    assert torch.count_nonzero(draw("zeros", 20, 30)) == 0
+    assert torch.all(draw("constant", 20, 30, init_value=0.3) == 0.3)
+    assert close_std(draw("normal", 200, 300, init_std=0.01), 0.01)
+    base = draw("he_normal", 40, 50)
+    assert torch.allclose(draw("he_normal", 40, 50, init_scale=1.5), 1.5 * base)
+    assert torch.count_nonzero(draw("normal", 20, 30, init_std=0.0)) == 0
+
+
+def shares(result, layer: int, lo: float, hi: float, variant: int = 0) -> float:
+    h = result.frames["histogram"]
+    name = h.variant.unique()[variant]
+    rows = h[(h.variant == name) & (h.layer == layer) & (h.left >= lo - 1e-9) & (h.right <= hi + 1e-9)]
+    return float(rows.share.sum())
+
+
+def test_sigmoid_std1_piles_up_at_0_and_1():
+    r = InitHistograms.presets()["book-sigmoid-std1"].run()
+    for layer in (3, 4, 5):
+        assert shares(r, layer, 0, 0.1) + shares(r, layer, 0.9, 1) > 0.5
+        assert shares(r, layer, 0.4, 0.6) < 0.15
+    stats = r.frames["stats"]
+    assert (stats.flat > 0.3).all()  # much of the net passes almost no gradient
+
+
+def test_sigmoid_std001_bunches_at_half():
+    r = InitHistograms.presets()["book-sigmoid-std0.01"].run()
+    for layer in range(1, 6):
+        assert shares(r, layer, 0.4, 0.6) > 0.95
+    assert (r.frames["stats"].flat == 0).all()
+
+
+def test_relu_he_keeps_the_spread_and_small_init_loses_it():
+    r = InitHistograms.presets()["book-relu"].run()
+    stats = r.frames["stats"]
+    he = stats[stats.init == "he_normal"].sort_values("layer")["std"].to_numpy()
+    assert (he / he[0] > 0.5).all() and (he / he[0] < 2).all()
+    small = stats[stats.init == "normal"].sort_values("layer")["std"].to_numpy()
+    assert small[-1] < 1e-3 * small[0]
+    h = r.frames["histogram"]
+    total = h.groupby(["variant", "layer"]).share.sum()
+    assert ((total - 1).abs() < 1e-9).all()  # every value is counted once
+    assert h.equals(InitHistograms.presets()["book-relu"].run().frames["histogram"])  # reproducible
+
+
+def test_histogram_spec_validates():
+    with pytest.raises(ValueError):
+        InitHistograms(inits=())
+    with pytest.raises(ValueError):
+        InitHistograms(depth=0)
+    with pytest.raises(ValueError):
+        InitHistograms(init_std=-1)
+    with pytest.raises(ValueError):
+        InitHistograms(activation="swish")
+
+
+def test_extreme_histogram_settings_run():
+    InitHistograms(width=1, depth=InitHistograms.MAX_DEPTH, inits=("normal", "zeros"), init_std=0).run()
+    r = InitHistograms(activation="relu", init_std=1.0, depth=InitHistograms.MAX_DEPTH).run()
+    assert r.frames["stats"]["std"].map(math.isfinite).all()
+
+
+def test_zero_and_constant_init_keep_units_identical():
+    spec = Symmetry(hidden=(8, 6), steps=12, every=4, n_train=300, batch_size=50)
+    r = spec.run()
+    units = r.frames["units"]
+    last = units[units.step == 12]
+    for init in ("zeros", "constant"):
+        rows = last[last.init == init]
+        assert (rows.distinct == 1).all(), init
+        assert (rows.spread < 1e-6).all(), init
+    rand = last[last.init == "xavier"].sort_values("layer")
+    assert rand.distinct.tolist() == [8, 6]
+    assert (rand.spread > 1e-3).all()
+    assert set(units.step) == {0, 4, 8, 12}
+
+
+def test_signal_explodes_or_vanishes_unless_matched():
+    def ratio(scale: float, activation: str = "linear", init: str = "xavier") -> float:
+        spec = DepthProfile(
+            activation=activation, inits=(init,), init_scale=scale, depth=20, width=64, steps=0, n_train=256
+        )
+        p = spec.run().frames["profile"].sort_values("layer")
+        return float(p.signal.iloc[0] / p.signal.iloc[-1])
+
+    assert ratio(1.3) > 30  # gradient reaching the first layer blows up
+    assert ratio(0.7) < 1 / 30  # ... or dies out
+    assert 1 / 5 < ratio(1.0) < 5  # the matched init keeps it in a band
+    assert 1 / 5 < ratio(1.0, "relu", "he_normal") < 5
+
+
+def test_depth_profile_after_training_and_dead_units():
+    spec = DepthProfile(activation="relu", inits=("he_normal", "normal"), init_std=0.01, depth=6, width=16, steps=3)
+    r = spec.run()
+    p = r.frames["profile"]
+    assert set(p.phase) == {"init", "trained"}
+    assert len(p) == 2 * 2 * 6
+    assert p.dead.between(0, 1).all() and p.flat.between(0, 1).all()
+    assert (p.grad_norm >= 0).all()
+
+
+def test_layer_stats_gradients_match_plain_backward():
+    from core.nets import BatchedMLP
+    from core.probes import layer_stats
+    from core.train import per_variant_loss
+
+    nets = [NetSpec((12, 7, 5, 3), "tanh", "xavier"), NetSpec((12, 7, 5, 3), "relu", "he_normal")]
+    model = BatchedMLP(nets, [0, 1])
+    x, y = torch.randn(9, 12), torch.randint(0, 3, (9,))
+    stats = layer_stats(model, x, y)
+    per_variant_loss(model(x), y).sum().backward()
+    for k in range(2):
+        for i in range(2):
+            row = stats[(stats.k == k) & (stats.layer == i + 1)].iloc[0]
+            assert row.grad_norm == pytest.approx(float(model.W0.grad[k].norm() if i == 0 else model.W1.grad[k].norm()))
+
+
+def test_init_comparison_runs_in_lockstep():
+    spec = InitComparison(inits=("normal", "he_normal"), activations=("relu", "tanh"), iterations=4, n_train=256)
+    r = spec.run()
+    s = r.frames["summary"]
+    assert len(s) == 4 and set(s.activation) == {"relu", "tanh"}
+    assert s.test_acc.between(0, 1).all()
+    summary = spec.summary(r)
+    assert len(summary) == 4 and all(v["diverged_at"] is None for v in summary.values())
+    assert build("init-mnist", "book", []) == InitComparison()
+    assert InitComparison().iterations == 2000 and InitComparison().batch_size == 128
+
+
+def test_cli_prints_per_layer_statistics(capsys):
+    assert main(["run", "init-histograms", "--preset", "book-sigmoid-std1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (layers,) = out.values()
+    assert list(layers) == [f"layer {i}" for i in range(1, 6)]
+    assert 0 < layers["layer 5"]["mean"] < 1
+
+
+def test_prelu_slopes_are_learned():
+    spec = PReLUSlopes(hidden=(16, 16), iterations=20, every=5, n_train=300, lr=0.01)
+    r = spec.run()
+    s = r.frames["slopes"]
+    assert sorted(s.step.unique()) == [0, 5, 10, 15, 20]
+    assert (s[s.step == 0].slope == PRELU_INIT).all()
+    assert (s[s.step == 20].slope - PRELU_INIT).abs().min() > 1e-4
+    assert set(r.frames["summary"].variant) == {"relu", "leaky_relu", "prelu"}
+    with pytest.raises(ValueError):
+        PReLUSlopes(activations=("relu",))

@@ -1,0 +1,72 @@
+"""The MNIST learning-rate experiments on tiny subsets: sweep, finder, schedules, clipping."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.experiments.clipping import CLIPPINGS, ClippingComparison
+from core.experiments.learning_rate import LRFinder, LRSweep, ScheduleComparison, finder_suggestion
+
+TINY = dict(hidden=(16,), n_train=200, batch_size=50)
+
+
+def test_sweep_marks_a_huge_rate_as_diverged():
+    spec = LRSweep(lrs=(0.01, 10.0), iterations=20, hidden=(64, 64), n_train=200, batch_size=50)
+    result = spec.run()
+    s = spec.summary(result)
+    assert set(s) == {"lr 0.01", "lr 10"}
+    assert s["lr 0.01"]["diverged_at"] is None and np.isfinite(s["lr 0.01"]["final_smoothed_loss"])
+    assert s["lr 10"]["diverged_at"] is not None
+
+
+def test_sweep_validates():
+    with pytest.raises(ValueError):
+        LRSweep(lrs=())
+    with pytest.raises(ValueError):
+        LRSweep(lrs=(100.0,))
+    with pytest.raises(ValueError):
+        LRSweep(optimizer="nope")
+
+
+def test_finder_sweeps_exponentially_and_suggests_a_rate_inside_it():
+    spec = LRFinder(iterations=60, lr_min=1e-4, lr_max=10.0, **TINY)
+    result = spec.run()
+    curve = result.frames["curve"]
+    assert curve["lr"].iloc[0] == pytest.approx(1e-4) and curve["lr"].iloc[-1] == pytest.approx(10.0)
+    assert np.allclose(np.diff(np.log(curve["lr"])), np.log(1e5) / 59)
+    steepest = result.extras["steepest"]
+    assert steepest is None or 1e-4 <= steepest <= 10.0
+
+
+def test_finder_suggestion_on_a_known_curve():
+    lr = np.logspace(-5, 1, 200)
+    x = np.log10(lr)
+    loss = 2.3 - 2.0 / (1 + np.exp(-3 * (x + 2.5))) + np.where(x > -0.5, np.exp(3 * (x + 0.5)) - 1, 0)
+    found = finder_suggestion(lr, loss, beta=0.0)
+    assert 10**-3 < found["steepest"] < 10**-2  # the steepest fall is at log lr = -2.5
+    assert found["cut"] < len(lr)  # the blow-up at the end is cut off
+
+
+def test_schedules_run_in_lockstep():
+    spec = ScheduleComparison(names=("constant", "cosine"), iterations=20, **TINY)
+    result = spec.run()
+    curves = result.frames["curves"]
+    loss = curves[curves.metric == "loss"].pivot(index="step", columns="variant", values="value")
+    assert loss.loc[1, "constant"] == pytest.approx(loss.loc[1, "cosine"])  # same start, same batch
+    assert not np.allclose(loss["constant"], loss["cosine"])
+
+
+def test_clipping_records_the_gradient_norm_and_tames_the_explosion():
+    spec = ClippingComparison(iterations=15, hidden=(32,) * 6, n_train=200, batch_size=50)
+    result = spec.run()
+    curves = result.frames["curves"]
+    norms = curves[curves.metric == "grad_norm"]
+    assert set(norms.variant) == set(CLIPPINGS)
+    first = norms[norms.step == 1].set_index("variant")["value"]
+    assert first["no_clip"] == pytest.approx(first["clip_norm"])  # recorded before norm clipping
+    summary = spec.summary(result)
+    assert summary["clip_norm"]["diverged_at"] is None
+    loss = curves[curves.metric == "loss"]
+    worst = loss.groupby("variant")["value"].max()
+    assert worst["clip_norm"] < worst["no_clip"] or summary["no_clip"]["diverged_at"] is not None
+    assert isinstance(result.frames["summary"], pd.DataFrame)

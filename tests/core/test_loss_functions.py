@@ -1,0 +1,70 @@
+"""MSE vs cross-entropy on a sigmoid neuron and softmax log-likelihood, against the lecture's
+numbers and PyTorch's autograd."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core import loss_functions as lf
+
+
+def test_lecture_mse_cases_and_their_gradients():
+    small, big = (lf.neuron_case("mse", w, b) for w, b in lf.LECTURE_CASES)
+    assert small.o == pytest.approx(0.7503, abs=5e-5) and big.o == pytest.approx(0.9971, abs=5e-5)
+    assert small.error == pytest.approx(0.2815, abs=1e-4)  # the lecture squares the rounded 0.7503
+    assert big.error == pytest.approx(0.4971, abs=5e-5)
+    assert abs(big.grad_w) < abs(small.grad_w)  # more wrong, yet a smaller gradient
+    assert small.grad_w == pytest.approx(0.2109, abs=5e-5)
+    assert small.grad_b == pytest.approx(0.1406, abs=5e-5)
+
+
+def test_cross_entropy_bits_match_the_lecture():
+    assert float(lf.cross_entropy(0.98, 1, base=2)) == pytest.approx(0.0291, abs=5e-5)
+    assert float(lf.cross_entropy(0.0001, 1, base=2)) == pytest.approx(13.2877, abs=5e-5)
+
+
+@pytest.mark.parametrize("name", lf.LOSSES)
+@pytest.mark.parametrize("w, b, x, y", [(0.2, 0.8, 1.5, 0.0), (1.9, 3.0, 1.5, 0.0), (-2.0, 0.5, 0.7, 1.0)])
+def test_gradients_match_autograd_and_closed_forms(name, w, b, x, y):
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    o = torch.sigmoid(wt * x + bt)
+    yt = torch.tensor(y, dtype=torch.float64)
+    e = 0.5 * (yt - o) ** 2 if name == "mse" else F.binary_cross_entropy(o, yt)
+    e.backward()
+    c = lf.neuron_case(name, w, b, x, y)
+    assert c.error == pytest.approx(e.item())
+    assert c.grad_w == pytest.approx(float(wt.grad)) and c.grad_b == pytest.approx(float(bt.grad))
+    closed = (c.o - y) * c.o * (1 - c.o) if name == "mse" else c.o - y
+    assert c.grad_b == pytest.approx(closed) and c.grad_w == pytest.approx(closed * x)
+
+
+def test_cross_entropy_recovers_where_mse_crawls():
+    w, b = lf.LECTURE_CASES[1]
+    mse, _ = lf.train_neuron("mse", w, b, lr=0.15, steps=300)
+    ce, _ = lf.train_neuron("ce", w, b, lr=0.15, steps=300)
+    assert mse[0] == pytest.approx(0.4971, abs=5e-5)
+    mse_left = mse[-1] / mse[0]
+    ce_left = ce[-1] / ce[0]
+    assert ce_left < 0.01 < mse_left
+
+
+def test_softmax_worked_numbers():
+    o = lf.softmax(lf.LECTURE_LOGITS)
+    assert o == pytest.approx([0.1131, 0.0508, 0.8360], abs=5e-5)
+    # the lecture takes the logs of the rounded probabilities; exact values differ in the 3rd decimal
+    assert -np.log2(np.round(o, 4)) == pytest.approx([3.1443, 4.2990, 0.2584], abs=5e-5)
+    assert lf.log_likelihood_losses(lf.LECTURE_LOGITS) == pytest.approx([3.1443, 4.2990, 0.2584], abs=2e-3)
+    z = torch.tensor(lf.LECTURE_LOGITS, dtype=torch.float64)
+    assert o == pytest.approx(torch.softmax(z, 0).numpy())
+    for target in range(3):
+        ce = F.cross_entropy(z[None], torch.tensor([target])) / np.log(2)
+        assert lf.log_likelihood_losses(lf.LECTURE_LOGITS)[target] == pytest.approx(float(ce))
+
+
+def test_softmax_gradient_matches_autograd_and_survives_big_logits():
+    z = torch.tensor([3.0, -1.0, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    F.cross_entropy(z[None], torch.tensor([2])).backward()
+    assert lf.softmax_grad(z.detach().numpy(), 2) == pytest.approx(z.grad.numpy())
+    assert np.all(np.isfinite(lf.softmax([1000.0, 0.0, -1000.0])))

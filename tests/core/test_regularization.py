@@ -1,0 +1,265 @@
+"""Regularization: penalties vs torch.optim, dropout statistics, early stopping, ensembles,
+and the book's overfitting setting on tiny budgets."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core import data
+from core.commands.run import build
+from core.dropout import dropped_units, expectation_gap
+from core.early_stopping import Criterion, EarlyStopping
+from core.ensemble import average_probabilities, growing_accuracy
+from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
+from core.nets import BatchedMLP, NetSpec
+from core.optimizers import OptimizerSpec
+from core.train import Variant, batch_order, make_groups, penalty, train
+
+SIZES = (784, 32, 16, 10)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """On the shared 2-core machine one thread per process is several times faster."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return data.subset(200, "mnist", "train", 1)
+
+
+def torch_reference(net: NetSpec, seed: int) -> torch.nn.Sequential:
+    """The same network as `BatchedMLP([net], [seed])`, written with torch.nn layers."""
+    ours = BatchedMLP([net], [seed])
+    layers: list[torch.nn.Module] = []
+    for i, (a, b) in enumerate(zip(net.sizes, net.sizes[1:])):
+        lin = torch.nn.Linear(a, b, bias=net.bias)
+        with torch.no_grad():
+            lin.weight.copy_(getattr(ours, f"W{i}")[0].T)
+            if net.bias:
+                lin.bias.copy_(getattr(ours, f"b{i}")[0, 0])
+        layers += [lin, torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def train_torch(model, opt, x, y, batch_size, steps, seed):
+    for idx in batch_order(len(x), batch_size, steps, seed):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+        opt.step()
+    return [m.weight.detach().T for m in model if isinstance(m, torch.nn.Linear)]
+
+
+def our_weights(run, k=0):
+    g = run.groups[0]
+    return [W[g.indices.index(k)].detach() for W in g.model.weights()]
+
+
+def test_l2_and_l1_penalty_gradients_touch_weights_only():
+    net = NetSpec(SIZES)
+    g = make_groups([Variant("a", net, OptimizerSpec.of("sgd"), l2=0.3, l1=0.05)], 0, torch.device("cpu"))[0]
+    g.model.zero_grad()
+    penalty(g).sum().backward()
+    for i, W in enumerate(g.model.weights()):
+        expected = 0.3 * W + 0.05 * torch.sign(W)
+        torch.testing.assert_close(W.grad, expected)
+        assert torch.count_nonzero(getattr(g.model, f"b{i}").grad) == 0
+
+
+def test_sgd_with_l2_in_the_loss_equals_torch_sgd_weight_decay(tiny):
+    x, y = tiny
+    net = NetSpec(SIZES, bias=False)  # torch decays every parameter; without biases both act on the same ones
+    run = train([Variant("l2", net, OptimizerSpec.of("sgd", lr=0.05), l2=0.1)], x, y, batch_size=50, steps=12, seed=3)
+    ref = torch_reference(net, 3)
+    theirs = train_torch(ref, torch.optim.SGD(ref.parameters(), lr=0.05, weight_decay=0.1), x, y, 50, 12, 3)
+    for a, b in zip(our_weights(run), theirs):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_decoupled_decay_matches_torch_adamw(tiny):
+    x, y = tiny
+    net = NetSpec(SIZES)
+    opt = OptimizerSpec.of("adamw", lr=0.01, weight_decay=0.2, eps=1e-8)
+    run = train([Variant("adamw", net, opt)], x, y, batch_size=50, steps=12, seed=4)
+    ref = torch_reference(net, 4)
+    theirs = train_torch(ref, torch.optim.AdamW(ref.parameters(), lr=0.01, weight_decay=0.2, eps=1e-8), x, y, 50, 12, 4)
+    for a, b in zip(our_weights(run), theirs):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_l2_and_weight_decay_coincide_for_sgd_but_not_for_adam():
+    spec = DecayVsL2(n_train=200, hidden=(16,), steps=20, record_every=5)
+    paths = spec.run().frames["paths"]
+    last = paths[paths.step == paths.step.max()].set_index("variant")
+    assert last.loc["sgd_l2", "pair_distance"] < 1e-4 * last.loc["sgd_l2", "weight_norm"]
+    assert last.loc["adam_l2", "pair_distance"] > 1e-2 * last.loc["adam_l2", "weight_norm"]
+
+
+def test_dropout_mask_rate_matches_p():
+    net = NetSpec((784, 2000, 2000, 10), dropout=0.3)
+    kept = dropped_units(net, seed=5)
+    assert kept.shape == (2, 2000)
+    assert abs(kept.mean() - 0.7) < 4 * math.sqrt(0.3 * 0.7 / kept.size)
+
+
+@pytest.mark.parametrize("scaling", ["inverted", "test"])
+def test_dropout_eval_is_deterministic_and_scaled_by_the_rule(scaling):
+    x = torch.rand(8, 784)
+    model = BatchedMLP([NetSpec(SIZES, dropout=0.4, dropout_scaling=scaling)], [0])
+    plain = BatchedMLP([NetSpec(SIZES)], [0]).eval()
+    model.eval()
+    torch.testing.assert_close(model(x), model(x))
+    h = torch.rand(1, 8, 32)
+    expected = h if scaling == "inverted" else h * 0.6
+    torch.testing.assert_close(model.dropout(h, model._p_hidden), expected)
+    if scaling == "inverted":
+        torch.testing.assert_close(model(x), plain(x))
+    else:
+        assert not torch.allclose(model(x), plain(x))
+    model.train()
+    assert not torch.allclose(model(x), model(x))  # fresh masks every training forward
+
+
+def test_inverted_and_test_time_scaling_give_the_training_expectation():
+    x, _ = data.subset(1, "mnist", "train", 2)
+    net = NetSpec((784, 64, 64, 10), dropout=0.5)
+    few, many = expectation_gap(net, x, 400), expectation_gap(net, x, 16000)
+    for rule in ("inverted", "test"):
+        assert many[rule] < 0.05
+        assert many[rule] < few[rule]  # the gap is sampling noise, not a bias
+    assert many["unscaled"] > 0.3  # without any scaling test time is off by a factor 1/(1-p) = 2
+
+
+def test_criterion_on_a_scripted_validation_loss():
+    losses = [1.0, 0.8, 0.7, 0.71, 0.69, 0.695, 0.70, 0.72, 0.5]
+    crit = Criterion("val_loss", patience=2)
+    stopped_at = next(step for step, v in enumerate(losses, start=1) if crit.update(step, v))
+    assert stopped_at == 7  # best 0.69 at 5; the second miss in a row (patience 2) stops
+    assert crit.best_at == 5 and crit.best == 0.69
+
+
+def test_criterion_min_delta_accuracy_and_zero_patience():
+    crit = Criterion("val_acc", patience=0, min_delta=0.01)
+    assert not crit.update(1, 0.50)
+    assert crit.update(2, 0.505)  # better, but not by more than min delta
+    assert crit.best_at == 1
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    net = NetSpec(SIZES)
+    groups = make_groups([Variant(n, net, OptimizerSpec.of("sgd")) for n in "ab"], 0, torch.device("cpu"))
+    g = groups[0]
+    es = EarlyStopping([1], "val_loss", patience=2)
+    row = g.indices.index(1)
+    snapshots = []
+    stopped = []
+    for step, loss in enumerate([0.9, 0.5, 0.6, 0.7], start=1):
+        with torch.no_grad():
+            g.model.flat[row].add_(1.0)  # the weights change every epoch
+        snapshots.append(g.model.flat[row].clone())
+        stopped += es(step, {"val_loss": np.array([0.1, loss])}, groups)
+    assert stopped == [1] and es.stopped_at == {1: 4} and es.best_step(1) == 2
+    other = g.model.flat[1 - row].clone()
+    es.restore(groups)
+    torch.testing.assert_close(g.model.flat[row], snapshots[1])
+    torch.testing.assert_close(g.model.flat[1 - row], other)  # the unwatched variant is untouched
+
+
+def test_early_stopping_inside_training_freezes_the_variant():
+    spec = EarlyStoppingRun(n_train=300, hidden=16, epochs=8, patience=0, min_delta=10.0, n_eval=50)
+    result = spec.run()
+    s = result.frames["summary"].set_index("variant")
+    assert s.loc["early_stopping", "stopped_epoch"] == 2  # nothing beats the first epoch by 10
+    assert s.loc["early_stopping", "kept_epoch"] == 1
+    assert math.isnan(s.loc["none", "stopped_epoch"])
+    curves = result.frames["curves"]
+    assert curves[curves.variant == "early_stopping"].epoch.max() == 2
+    assert curves[curves.variant == "none"].epoch.max() == 8
+
+
+def test_ensemble_of_identical_members_is_the_single_network():
+    logits = torch.randn(1, 50, 10).expand(4, 50, 10)
+    y = torch.randint(0, 10, (50,))
+    acc = growing_accuracy(logits, y)
+    assert acc == [acc[0]] * 4
+    torch.testing.assert_close(average_probabilities(logits), torch.softmax(logits[0], -1))
+
+
+def test_ensemble_averages_probabilities_not_votes():
+    # two members: confident wrong vs mildly right; the mean of probabilities follows confidence
+    logits = torch.tensor([[[5.0, 0.0]], [[0.0, 0.5]]])
+    assert growing_accuracy(logits, torch.tensor([1])) == [0.0, 0.0]
+    assert average_probabilities(logits).argmax().item() == 0
+
+
+def test_ensemble_run_reports_members_and_dropout():
+    spec = Ensemble(n_train=100, hidden=(16,), members=3, epochs=2, n_eval=50)
+    result = spec.run()
+    singles = result.frames["singles"]
+    assert list(singles.variant) == ["member 1", "member 2", "member 3", "dropout"]
+    assert len(set(singles.test_acc.round(6))) > 1  # different initial weights, different networks
+    assert list(result.frames["ensemble"].members) == [1, 2, 3]
+    assert result.frames["ensemble"].test_acc.iloc[0] == pytest.approx(singles.test_acc.iloc[0], abs=1e-6)
+
+
+def test_l2_narrows_the_gap_on_the_book_setting():
+    spec = build("overfit", "book_l2", ["--epochs", "60", "--n_eval", "100"])
+    result = spec.run()
+    s = result.frames["summary"].set_index("variant")
+    assert s.loc["none", "train_acc"] > 0.5  # it has learned something, so the gap means something
+    assert s.loc["none", "gap"] > s.loc["l2", "gap"]
+    w = result.frames["weights"]
+    spread = {v: np.average(np.abs((g.left + g.right) / 2), weights=g["count"]) for v, g in w.groupby("variant")}
+    assert spread["l2"] < spread["none"]  # decay keeps the weights smaller
+
+
+def test_compare_all_runs_every_remedy_with_a_full_test_summary():
+    spec = Overfitting(regularizer=("none", "l1", "dropout", "early_stopping", "batchnorm"), epochs=2, n_eval=50)
+    result = spec.run()
+    s = result.frames["summary"]
+    assert list(s.variant) == list(spec.regularizer)
+    assert s.test_acc.notna().all() and (s.gap == s.train_acc - s.test_acc).all()
+    assert set(result.frames["curves"].metric) >= {"train_acc", "test_acc", "val_loss"}
+    summary = spec.summary(result)
+    assert set(summary["none"]["per_epoch"]) == {"1", "2"}
+    zeros = result.extras["zeros"]
+    assert zeros["l1"]["near_zero"] >= zeros["none"]["near_zero"]
+
+
+def test_a_diverging_remedy_is_marked_not_scored():
+    spec = Overfitting(regularizer=("none", "dropout"), lr=10.0, epochs=3, n_eval=50)
+    s = spec.run().frames["summary"]
+    assert s.diverged_at.notna().all() and s.test_acc.isna().all()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"regularizer": ("none", "magic")},
+        {"regularizer": ("l2", "l2")},
+        {"regularizer": ()},
+        {"l2": -0.1},
+        {"dropout": 1.0, "regularizer": ("dropout",)},
+        {"patience": -1},
+        {"optimizer": "rmsprop"},
+        {"n_val": 0, "regularizer": ("early_stopping",)},
+    ],
+)
+def test_impossible_settings_are_refused(changes):
+    with pytest.raises(ValueError):
+        Overfitting(**changes)
+
+
+def test_cli_builds_the_book_preset_with_a_regularizer():
+    spec = build("overfit", "book", ["--regularizer", "dropout"])
+    assert spec.regularizer == ("dropout",) and spec.n_train == 300 and spec.epochs == 200
+    assert spec.variant("dropout").net.dropout == 0.15
+    assert spec.variant("l2").l2 == 0.1 and spec.variant("l2").net.dropout == 0.0
