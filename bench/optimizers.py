@@ -13,6 +13,20 @@ from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import path
 
 
+def torch_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
+    """PyTorch's own implementation of the book-preset methods, with the same settings."""
+    hp = spec.hp
+    if spec.method == "sgd":
+        return torch.optim.SGD(params, lr=hp["lr"])
+    if spec.method == "momentum":
+        return torch.optim.SGD(params, lr=hp["lr"], momentum=hp["momentum"])
+    if spec.method == "adagrad":
+        return torch.optim.Adagrad(params, lr=hp["lr"], eps=hp["eps"])
+    if spec.method == "adam":
+        return torch.optim.Adam(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"])
+    raise ValueError(f"no PyTorch baseline for {spec.method}")
+
+
 def sequential_torch(spec: OptimizerComparison) -> float:
     """The plain way: each model alone, torch.nn layers and torch.optim, same batches."""
     x, y = data.subset(spec.n_train, spec.dataset, "train", spec.seed)
@@ -28,13 +42,7 @@ def sequential_torch(spec: OptimizerComparison) -> float:
             if i < len(sizes) - 2:
                 layers.append(torch.nn.ReLU())
         model = torch.nn.Sequential(*layers)
-        hp = o.hp
-        opt = {
-            "sgd": lambda p: torch.optim.SGD(p, lr=hp["lr"]),
-            "momentum": lambda p: torch.optim.SGD(p, lr=hp["lr"], momentum=hp.get("momentum", 0.9)),
-            "adagrad": lambda p: torch.optim.Adagrad(p, lr=hp["lr"], eps=hp.get("eps", 1e-7)),
-            "adam": lambda p: torch.optim.Adam(p, lr=hp["lr"]),
-        }[o.method](model.parameters())
+        opt = torch_optimizer(o, model.parameters())
         for idx in order:
             opt.zero_grad()
             torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
@@ -49,7 +57,9 @@ def run() -> dict:
     start = time.perf_counter()
     spec.run()
     batched = time.perf_counter() - start
-    print(f"optimizers-mnist book preset (4 optimizers x {spec.iterations} iterations), lockstep batched: {batched:.2f} s")
+    print(
+        f"optimizers-mnist book preset (4 optimizers x {spec.iterations} iterations), lockstep batched: {batched:.2f} s"
+    )
     plain = sequential_torch(spec)
     print(f"same 4 models one after another with torch.optim: {plain:.2f} s")
     print(f"speed-up of lockstep batched training: {plain / batched:.2f}x")
@@ -58,4 +68,9 @@ def run() -> dict:
         path("rosenbrock", OptimizerSpec.of(m), (-1.5, 2.0), 1000)
     playground = time.perf_counter() - start
     print(f"2-D playground, 8 optimizers x 1000 steps: {playground * 1000:.0f} ms")
-    return {"batched_s": batched, "sequential_torch_s": plain, "speedup": plain / batched, "playground_ms": playground * 1000}
+    return {
+        "batched_s": batched,
+        "sequential_torch_s": plain,
+        "speedup": plain / batched,
+        "playground_ms": playground * 1000,
+    }
