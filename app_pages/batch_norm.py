@@ -10,8 +10,8 @@ from core import batchnorm as bn
 from core.experiments.batchnorm import PLACEMENTS, BatchNormComparison, BatchNormGrid, BatchNormInference
 from ui import runner
 from ui.colors import color
-from ui.i18n import lang, t
-from ui.widgets import NET_ACTIVATIONS, apply_preset, csv_download, defaults, guard, lesson
+from ui.i18n import t
+from ui.widgets import NET_ACTIVATIONS, apply_preset, csv_download, defaults, guard, lesson, translated
 
 P = "batch_norm"  # widget-key prefix
 LINEAR_ZONE = 1.5  # for |x| below this the sigmoid stays within 0.06 of its tangent 1/2 + x/4
@@ -21,13 +21,6 @@ LR_CHOICES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 def bn_scale(with_bn: str, without_bn: str) -> alt.Scale:
     """BN red, no BN grey: the app's fixed colours for the two."""
     return alt.Scale(domain=[with_bn, without_bn], range=[color("batchnorm"), color("no_batchnorm")])
-
-
-def translated_key(base: str) -> str:
-    """Key of a choice widget whose options are shown translated. The browser keeps a choice as
-    its displayed text, which the other language no longer offers; one widget per language
-    (falling back to the preset) avoids showing a stale or empty choice after a switch."""
-    return f"{base}.{lang()}"
 
 
 def placement_label(placement: str) -> str:
@@ -287,7 +280,7 @@ def comparison_inputs(prefix: str, preset: BatchNormComparison, lrs: bool) -> Ba
         f"{prefix}.depth": len(preset.hidden),
         f"{prefix}.epochs": preset.epochs,
         f"{prefix}.lrs": list(preset.lrs),
-        translated_key(f"{prefix}.placements"): list(preset.placements),
+        f"{prefix}.placements": list(preset.placements),
     }
     defaults(values)
     c1, c2, c3, c4 = st.columns(4)
@@ -302,8 +295,8 @@ def comparison_inputs(prefix: str, preset: BatchNormComparison, lrs: bool) -> Ba
         placements = st.multiselect(
             t("batch_norm.placements"),
             PLACEMENTS,
-            key=translated_key(f"{prefix}.placements"),
             format_func=placement_label,
+            **translated(f"{prefix}.placements"),
         )
     init = "xavier" if activation in ("sigmoid", "tanh") else "he_normal"
     return guard(
@@ -326,7 +319,7 @@ def preset_buttons(prefix: str, presets: dict[str, BatchNormComparison]) -> None
             f"{prefix}.depth": len(spec.hidden),
             f"{prefix}.epochs": spec.epochs,
             f"{prefix}.lrs": list(spec.lrs),
-            translated_key(f"{prefix}.placements"): list(spec.placements),
+            f"{prefix}.placements": list(spec.placements),
         }
         col.button(t(f"batch_norm.preset_{name}"), key=f"{prefix}.preset.{name}", on_click=apply_preset(values))
 
@@ -347,8 +340,8 @@ def accuracy_chart(result, spec: BatchNormComparison, key: str) -> None:
         t("batch_norm.metric"),
         ["train_acc", "test_acc"],
         horizontal=True,
-        key=translated_key(f"{key}.metric"),
         format_func=lambda m: t(f"batch_norm.{m}"),
+        **translated(f"{key}.metric", "train_acc"),
     )
     acc = labelled(result.frames["accuracy"], spec)
     acc = acc[acc.metric == metric]
