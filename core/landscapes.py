@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.optimizers import OptimizerSpec
+from core.surfaces import trajectory
 
-ESCAPE = 1e6  # a coordinate this large has left every sensible view: diverged
 VERDICTS = ("converged", "slow", "oscillating", "diverged")
 
 
@@ -96,24 +96,10 @@ LANDSCAPES = _make()
 
 def descend(key: str, opt: OptimizerSpec, start: tuple[float, ...], steps: int) -> np.ndarray:
     """Positions [steps + 1, dim], the start first; rows after a divergence are NaN."""
-    if steps < 0:
-        raise ValueError("the number of steps must be at least 0")
     land = LANDSCAPES[key]
     if len(start) != land.dim:
         raise ValueError(f"this loss has {land.dim} weight(s); the start has {len(start)}")
-    out = np.full((steps + 1, land.dim), np.nan)
-    w = np.asarray(start, dtype=np.float64)
-    out[0] = w
-    state: dict = {}
-    hp = opt.hp
-    with np.errstate(all="ignore"):
-        for t in range(1, steps + 1):
-            w = opt.step(w, land.grad(w), state, t, hp)
-            p = opt.position(w, state, hp)
-            if not np.all(np.abs(p) <= ESCAPE):  # also catches NaN
-                break
-            out[t] = p
-    return out
+    return trajectory(land.grad, opt, start, steps)
 
 
 @dataclass(frozen=True)

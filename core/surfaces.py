@@ -90,25 +90,31 @@ SURFACES: dict[str, Surface] = {
 ESCAPE = 1e6  # a coordinate this large means the path has left any sensible view: diverged
 
 
-def path(surface: str, opt: OptimizerSpec, start: tuple[float, float], steps: int) -> np.ndarray:
-    """Positions [steps + 1, 2], the start first; the rows after a divergence are NaN."""
+def trajectory(
+    grad: Callable[[np.ndarray], np.ndarray], opt: OptimizerSpec, start: tuple[float, ...], steps: int
+) -> np.ndarray:
+    """Positions [steps + 1, dim] of `opt` following `grad` from `start`, the start first; the
+    rows after a divergence are NaN."""
     if steps < 0:
         raise ValueError("the number of steps must be at least 0")
-    s = SURFACES[surface]
-    out = np.full((steps + 1, 2), np.nan)
     w = np.asarray(start, dtype=np.float64)
+    out = np.full((steps + 1, w.size), np.nan)
     out[0] = w
     state: dict = {}
     hp = opt.hp
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            g = s.grad(w)  # for Nesterov, w is the stored look-ahead point
-            w = opt.step(w, g, state, t, hp)
+            w = opt.step(w, grad(w), state, t, hp)  # for Nesterov, w is the stored look-ahead point
             p = opt.position(w, state, hp)
-            if not (abs(p[0]) <= ESCAPE and abs(p[1]) <= ESCAPE):  # also catches NaN
+            if not all(abs(v) <= ESCAPE for v in p.tolist()):  # also catches NaN
                 break
             out[t] = p
     return out
+
+
+def path(surface: str, opt: OptimizerSpec, start: tuple[float, float], steps: int) -> np.ndarray:
+    """An optimizer's path [steps + 1, 2] on one of the 2-D surfaces."""
+    return trajectory(SURFACES[surface].grad, opt, start, steps)
 
 
 def grid(surface: str, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

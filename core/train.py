@@ -298,6 +298,8 @@ def train(
         if stop is not None and stop():
             stopped = True
             break
+        if not any(live(k) for k in range(K)):  # every variant diverged or was stopped early
+            break
         xb, yb = x[idx], y[idx]
         for g in groups:
             g.model.zero_grad()
@@ -352,9 +354,16 @@ def _curves(variants, losses, grad_norms, evals, steps_per_epoch) -> pd.DataFram
         if arr is None:
             continue
         arr = arr[: len(steps)]
-        df = pd.DataFrame(arr, columns=names)
-        df["step"] = steps
-        frames.append(df.melt("step", var_name="variant", value_name="value").assign(metric=metric))
+        frames.append(  # long format built directly: any variant name is fine, even "step"
+            pd.DataFrame(
+                {
+                    "step": np.repeat(steps, len(names)),
+                    "variant": np.tile(np.array(names, dtype=object), len(steps)),
+                    "metric": metric,
+                    "value": arr.reshape(-1),
+                }
+            )
+        )
     if evals:
         ev = pd.DataFrame(evals, columns=["step", "metric", "k", "value"])
         ev["variant"] = [names[k] for k in ev["k"]]
@@ -370,7 +379,7 @@ def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -
     for k, v in enumerate(variants):
         row = {
             "variant": v.name,
-            "final_loss": float(smooth(losses[:last, k])[-1]) if last else math.nan,
+            "final_loss": _last_finite(smooth(losses[:last, k])),
             "diverged_at": diverged_at[k],
             "seconds": shared / len(variants) + opt_seconds[k],
         }
@@ -381,6 +390,12 @@ def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -
     out = pd.DataFrame(rows)
     out["diverged_at"] = pd.array(diverged_at, dtype="Int64")  # <NA> where it did not diverge
     return out
+
+
+def _last_finite(values: np.ndarray) -> float:
+    """The smoothed loss where the variant's record ends (it may have stopped or diverged early)."""
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if finite.size else math.nan
 
 
 def smooth(values: np.ndarray, window: int = 50) -> np.ndarray:

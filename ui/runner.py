@@ -7,6 +7,7 @@ watch one job.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
@@ -31,10 +32,22 @@ class Job:
     result: Result | None = None
     error: str | None = None
     done: bool = False
+    thread: threading.Thread | None = None
 
 
 _jobs: dict[str, Job] = {}
 _guard = threading.Lock()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Ask unfinished jobs to stop and wait for them: a thread still inside PyTorch when the
+    interpreter exits aborts the process. What they trained so far is stored as a partial run."""
+    for job in list(_jobs.values()):
+        job.stop_event.set()
+    for job in list(_jobs.values()):
+        if job.thread is not None:
+            job.thread.join(timeout=60)
 
 
 @st.cache_resource
@@ -90,7 +103,8 @@ def start(spec: Spec) -> Job:
             job.error = str(err) or type(err).__name__
         job.done = True
 
-    threading.Thread(target=work, daemon=True, name=f"job-{key[:8]}").start()
+    job.thread = threading.Thread(target=work, daemon=True, name=f"job-{key[:8]}")
+    job.thread.start()
     return job
 
 

@@ -90,15 +90,14 @@ def test_mnist_comparison_trains_and_shows_results():
     at.number_input(key="optmnist.hidden").set_value(1)
     at.number_input(key="optmnist.width").set_value(8)
     at.run()
+    before = set(runner._jobs)
     at.button(key="optmnist.train").click()
     at.run()
     assert not at.exception
-    for _ in range(600):  # the job trains in a background thread
-        job = next(iter(runner._jobs.values()), None)
-        if job is not None and job.done:
-            break
-        runner.wait(job.spec, timeout=0.2) if job else None
-    assert job is not None and job.done and job.error is None
+    started = [job for key, job in runner._jobs.items() if key not in before]
+    assert len(started) == 1, "the Train button starts exactly one background job"
+    job = runner.wait(started[0].spec, timeout=300)
+    assert job.done and job.error is None
     at.run()
     assert not at.exception
     texts = " ".join(str(df.value.to_string()) for df in at.dataframe)

@@ -198,3 +198,30 @@ def test_invalid_training_arguments(mnist_small):
         train([], x, y, batch_size=10, steps=10)
     with pytest.raises(ValueError):
         train([Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))], x, y, batch_size=10, steps=0)
+
+
+def test_any_variant_name_works(mnist_small):
+    x, y = mnist_small
+    net = NetSpec(SIZES)
+    run = train([Variant(n, net, OptimizerSpec.of("sgd")) for n in ("value", "step")], x, y, batch_size=64, steps=5)
+    assert set(run.curves["variant"]) == {"value", "step"}
+    assert run.curves.query("metric == 'loss'").groupby("variant").size().tolist() == [5, 5]
+
+
+def test_training_ends_when_every_variant_has_stopped(mnist_small):
+    x, y = mnist_small
+    steps_seen = []
+    run = train(
+        [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))],
+        x,
+        y,
+        batch_size=32,
+        steps=200,
+        eval_every=10,
+        eval_sets={"train": (x, y)},
+        on_eval=lambda step, metrics, groups: steps_seen.append(step) or [0],
+        progress=lambda f, m: steps_seen.append(m),
+    )
+    assert run.summary.loc[0, "stopped_at"] == 10
+    assert not any(isinstance(s, str) and s.startswith("step 100/") for s in steps_seen)  # it did not go on
+    assert np.isfinite(run.summary.loc[0, "final_loss"])  # the smoothed loss where its record ends
