@@ -26,7 +26,6 @@ from ui.i18n import t
 class Job:
     spec: Spec
     fraction: float = 0.0
-    message: str = ""
     started: float = field(default_factory=time.time)
     stop_event: threading.Event = field(default_factory=threading.Event)
     result: Result | None = None
@@ -94,7 +93,7 @@ def start(spec: Spec) -> Job:
 
     def work() -> None:
         def progress(fraction: float, message: str) -> None:
-            job.fraction, job.message = fraction, message
+            job.fraction = fraction
 
         try:
             job.result = store().get_or_run(spec, progress, job.stop_event.is_set, who)
@@ -155,7 +154,8 @@ def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
         st.rerun(scope="app")
         return
     elapsed = time.time() - job.started
-    st.progress(min(job.fraction, 1.0), text=t("common.progress", message=job.message, seconds=f"{elapsed:.0f}"))
+    fraction = min(job.fraction, 1.0)  # the core's own message is English: the bar shows a percentage
+    st.progress(fraction, text=t("common.progress", percent=f"{100 * fraction:.0f}", seconds=f"{elapsed:.0f}"))
     if st.button(t("common.stop"), key=f"stop-{spec.key()}"):
         job.stop_event.set()
     if live is not None:
