@@ -14,7 +14,7 @@ from core.experiments.learning_rate import LRFinder, LRSweep, ScheduleComparison
 from core.landscapes import LANDSCAPES, descend, grid, verdict
 from core.nets import ACTIVATIONS
 from core.optimizers import METHODS, OptimizerSpec
-from core.train import smooth
+from core.train import smoothed_loss
 from ui import charts, runner
 from ui.i18n import number, t
 from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, method_label, translated
@@ -33,12 +33,6 @@ def tr(key: str, **values) -> str:
 def log_select(label: str, options: list[float], key: str, help: str | None = None) -> float:
     """A slider over log-spaced values, labelled as students read numbers."""
     return st.select_slider(label, options=options, key=key, format_func=number, help=help)
-
-
-def smoothed_loss(curves: pd.DataFrame, window: int) -> pd.DataFrame:
-    loss = curves[curves.metric == "loss"].copy()
-    loss["smoothed"] = loss.groupby("variant")["value"].transform(lambda v: smooth(v.to_numpy(), window))
-    return loss
 
 
 def result_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from core.activations import CURVES, FLAT, curve, flat
 from core.experiments.initialization import DepthProfile, InitComparison, InitHistograms, PReLUSlopes, Symmetry
 from core.nets import ACTIVATIONS, INITS, LEAKY_SLOPE
 from core.spec import Result, Spec
-from core.train import smooth
+from core.train import smoothed_loss
 from ui import charts, runner
 from ui.colors import color
 from ui.i18n import number, t
@@ -476,11 +476,10 @@ def mnist_tab() -> None:
 
 def show_mnist(result: Result) -> None:
     curves = result.frames["curves"]
-    loss = curves[curves.metric == "loss"].copy()
     c1, c2 = st.columns(2)
     window = c1.slider(t("initialization.smooth_window"), 1, 200, 50, key=f"{M}.window")
     log_y = c2.toggle(t("common.log_scale"), key=f"{M}.log")
-    loss["smoothed"] = loss.groupby("variant")["value"].transform(lambda v: smooth(v.to_numpy(), window))
+    loss = smoothed_loss(curves, window)
     several = loss["activation"].nunique() > 1
     chart = charts.lines(
         loss,

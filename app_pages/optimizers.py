@@ -8,7 +8,7 @@ import streamlit as st
 from core.experiments.optimizers import OptimizerComparison
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import SURFACES, grid, path
-from core.train import smooth
+from core.train import smoothed_loss
 from ui import charts, runner
 from ui.i18n import number, t
 from ui.widgets import (
@@ -232,12 +232,11 @@ def mnist_comparison() -> None:
 
 def show_mnist(result) -> None:
     curves = result.frames["curves"]
-    loss = curves[curves.metric == "loss"].copy()
     c1, c2, c3 = st.columns(3)
     window = c1.slider(t("optimizers.smooth_window"), 1, 200, 50, key=f"{M}.window")
     raw = c2.toggle(t("optimizers.show_raw"), key=f"{M}.raw")
     log_y = c3.toggle(t("common.log_scale"), key=f"{M}.log")
-    loss["smoothed"] = loss.groupby("variant")["value"].transform(lambda v: smooth(v.to_numpy(), window))
+    loss = smoothed_loss(curves, window)
     chart = charts.lines(
         loss,
         "step",

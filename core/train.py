@@ -398,6 +398,13 @@ def _last_finite(values: np.ndarray) -> float:
     return float(finite[-1]) if finite.size else math.nan
 
 
+def smoothed_loss(curves: pd.DataFrame, window: int = 50) -> pd.DataFrame:
+    """The training-loss rows of tidy `curves` with a 'smoothed' column, per variant."""
+    loss = curves[curves.metric == "loss"].copy()
+    loss["smoothed"] = loss.groupby("variant")["value"].transform(lambda v: smooth(v.to_numpy(), window))
+    return loss
+
+
 def smooth(values: np.ndarray, window: int = 50) -> np.ndarray:
     """Trailing moving average that skips NaNs; the book smooths its loss curves the same way."""
     v = np.asarray(values, dtype=np.float64)
