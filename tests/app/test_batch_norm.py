@@ -1,37 +1,13 @@
 """The batch norm page: defaults, extreme knobs, presets, and tiny training runs of each tab."""
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from core.experiments.batchnorm import BatchNormComparison, BatchNormGrid, BatchNormInference
-from ui import runner
+from tests.app.apptest import open_page, train_and_wait
 
-ROOT = Path(__file__).resolve().parents[2]
 P = "batch_norm"
 
 
-def page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/batch_norm.py")
-    at.run()
-    assert not at.exception
-    return at
-
-
-def train(at: AppTest, key: str, spec) -> None:
-    """Click a train button, wait for the background job, and draw the result."""
-    at.button(key=key).click()
-    at.run()
-    job = runner.wait(spec)
-    assert job is not None and job.done and job.error is None, job and job.error
-    at.run()
-    assert not at.exception
-
-
 def test_defaults_and_korean():
-    at = page()
+    at = open_page(P)
     assert len(at.tabs) == 5
     at.sidebar.radio[0].set_value("ko")
     at.run()
@@ -40,7 +16,7 @@ def test_defaults_and_korean():
 
 
 def test_walkthrough_extremes():
-    at = page()
+    at = open_page(P)
     at.slider(key=f"{P}.walk.batch").set_value(1)
     at.slider(key=f"{P}.walk.gamma").set_value(0.0)
     at.slider(key=f"{P}.walk.beta").set_value(-5.0)
@@ -56,19 +32,19 @@ def test_walkthrough_extremes():
 
 
 def test_grid_tiny_run_and_preset():
-    at = page()
+    at = open_page(P)
     at.button(key=f"{P}.grid.preset").click()
     at.run()
     assert at.number_input(key=f"{P}.grid.epochs").value == BatchNormGrid().epochs
     at.number_input(key=f"{P}.grid.n_train").set_value(200)
     at.number_input(key=f"{P}.grid.epochs").set_value(1)
     at.run()
-    train(at, f"{P}.grid.train", BatchNormGrid(n_train=200, epochs=1))
+    train_and_wait(at, f"{P}.grid.train", BatchNormGrid(n_train=200, epochs=1))
     assert at.select_slider(key=f"{P}.grid.scale")  # the large panel's chooser appears with the result
 
 
 def test_comparison_tabs_tiny_runs():
-    at = page()
+    at = open_page(P)
     at.button(key=f"{P}.lr.preset.deep_sigmoid").click()
     at.run()
     assert at.selectbox(key=f"{P}.lr.activation").value == "sigmoid"
@@ -78,7 +54,7 @@ def test_comparison_tabs_tiny_runs():
     spec = BatchNormComparison(
         lrs=(0.1,), hidden=(100,), activation="sigmoid", init="xavier", epochs=1, placements=("none", "before")
     )
-    train(at, f"{P}.lr.train", spec)
+    train_and_wait(at, f"{P}.lr.train", spec)
     at.radio(key=f"{P}.lr.metric.en").set_value("test_acc")
     at.run()
     assert not at.exception
@@ -87,14 +63,14 @@ def test_comparison_tabs_tiny_runs():
     at.number_input(key=f"{P}.place.epochs").set_value(1)
     at.run()
     spec = BatchNormComparison(placements=("none", "before", "after"), lrs=(0.1,), hidden=(100, 100), epochs=1)
-    train(at, f"{P}.place.train", spec)
+    train_and_wait(at, f"{P}.place.train", spec)
     at.slider(key=f"{P}.place.epoch").set_value(0)
     at.run()
     assert not at.exception
 
 
 def test_no_learning_rate_is_a_message_not_a_traceback():
-    at = page()
+    at = open_page(P)
     at.multiselect(key=f"{P}.lr.lrs").set_value([])
     at.run()
     assert not at.exception
@@ -102,5 +78,5 @@ def test_no_learning_rate_is_a_message_not_a_traceback():
 
 
 def test_inference_run():
-    at = page()
-    train(at, f"{P}.tiny.train", BatchNormInference())
+    at = open_page(P)
+    train_and_wait(at, f"{P}.tiny.train", BatchNormInference())

@@ -1,8 +1,6 @@
 """AppTest of the Compare-runs page: the table, filtering, overlay of picked runs, the delete
 policy, and a delete that goes through."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,9 +9,8 @@ from streamlit.testing.v1 import AppTest
 from core.experiments.optimizers import OptimizerComparison
 from core.spec import Result
 from core.store import Store
+from tests.app.apptest import open_page
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = "app_pages/compare_runs.py"
 MARK = "iterations=98"  # only the runs made here have these settings
 
 
@@ -24,15 +21,6 @@ def put(iterations: int, owner: str | None) -> str:
     summary = pd.DataFrame({"variant": ["SGD"], "final_loss": [0.3], "test_acc": [0.9]})
     Store().put(spec, Result({"curves": curves, "summary": summary}), 1.0, owner)
     return spec.key()
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def pick_all(at: AppTest, n: int) -> None:
@@ -50,7 +38,7 @@ def two_runs():
 
 
 def test_filter_pick_and_overlay(two_runs):
-    at = open_page()
+    at = open_page("compare_runs")
     at.text_input(key="compare_runs.search").set_value(MARK)
     at.run()
     assert not at.exception
@@ -66,7 +54,7 @@ def test_filter_pick_and_overlay(two_runs):
 
 def test_a_visitor_cannot_delete_others_runs_on_a_shared_app(two_runs, monkeypatch):
     monkeypatch.setenv("LAB_CLEAR", "own")
-    at = open_page()
+    at = open_page("compare_runs")
     at.text_input(key="compare_runs.search").set_value(MARK)
     at.run()
     pick_all(at, 2)
@@ -77,7 +65,7 @@ def test_a_visitor_cannot_delete_others_runs_on_a_shared_app(two_runs, monkeypat
 
 def test_deleting_picked_runs(two_runs, monkeypatch):
     monkeypatch.setenv("LAB_CLEAR", "all")
-    at = open_page()
+    at = open_page("compare_runs")
     at.text_input(key="compare_runs.search").set_value(MARK)
     at.run()
     pick_all(at, 2)

@@ -1,26 +1,18 @@
 """The Foundations page with its defaults, its presets and extreme knobs."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.experiments.clipping import ClippingComparison
 from core.experiments.learning_rate import LRFinder, LRSweep, ScheduleComparison
+from tests.app.apptest import open_page
 from ui import runner
 
-ROOT = Path(__file__).resolve().parents[2]
 P = "foundations"
 
 
 @pytest.fixture
 def page():
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
-    at.run()
-    at.switch_page(f"app_pages/{P}.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_page(P)
 
 
 def texts(at) -> str:

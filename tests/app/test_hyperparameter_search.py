@@ -1,26 +1,14 @@
 """The Hyperparameter search page: defaults in both languages, and a tiny round run end to end
 with extreme knobs (one trial, ranges collapsed to a point), narrowing and the final test."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.hpo import HyperSearch, Param
+from tests.app.apptest import open_page
 from ui import runner
 
-ROOT = Path(__file__).resolve().parents[2]
 P = "hps"
-
-
-def open_page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("app_pages/hyperparameter_search.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def wait_for_all_jobs(at: AppTest) -> None:
@@ -32,7 +20,7 @@ def wait_for_all_jobs(at: AppTest) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_defaults_show_the_book_setup(lang):
-    at = open_page(lang)
+    at = open_page("hyperparameter_search", lang)
     assert not at.error
     assert at.button(key=f"{P}.run")
     assert at.slider(key=f"{P}.range.lr").value == (-6.0, -2.0)
@@ -40,7 +28,7 @@ def test_defaults_show_the_book_setup(lang):
 
 
 def test_one_trial_with_ranges_collapsed_to_a_point():
-    at = open_page()
+    at = open_page("hyperparameter_search")
     at.number_input(key=f"{P}.trials").set_value(1)
     at.number_input(key=f"{P}.n_train").set_value(60)
     at.number_input(key=f"{P}.epochs").set_value(1)
@@ -62,7 +50,7 @@ def test_one_trial_with_ranges_collapsed_to_a_point():
 
 
 def test_the_searched_parameters_survive_a_language_switch():
-    at = open_page()
+    at = open_page("hyperparameter_search")
     at.multiselect(key=f"{P}.params.en").set_value(["lr", "optimizer"])
     at.run()
     at.session_state["lang"] = "ko"
@@ -72,7 +60,7 @@ def test_the_searched_parameters_survive_a_language_switch():
 
 
 def test_a_wrong_storage_url_is_explained():
-    at = open_page()
+    at = open_page("hyperparameter_search")
     at.text_input(key=f"{P}.storage").set_value("nonsense")
     at.run()
     assert not at.exception
@@ -81,7 +69,7 @@ def test_a_wrong_storage_url_is_explained():
 
 def test_narrowing_prepares_the_next_round():
     spec = HyperSearch(n_train=60, epochs=1, depth=1, n_trials=4, space=(Param("lr", 1e-4, 1e-1, log=True),))
-    at = open_page()
+    at = open_page("hyperparameter_search")
     at.number_input(key=f"{P}.trials").set_value(4)
     at.number_input(key=f"{P}.n_train").set_value(60)
     at.number_input(key=f"{P}.epochs").set_value(1)
@@ -108,7 +96,7 @@ def test_narrowing_prepares_the_next_round():
 
 def test_watching_a_study_shows_its_trials():
     HyperSearch(n_train=60, epochs=1, depth=1, n_trials=2, study="watched").run()
-    at = open_page()
+    at = open_page("hyperparameter_search")
     at.selectbox(key=f"{P}.watch").set_value("watched")
     at.toggle(key=f"{P}.watching").set_value(True)
     at.run()

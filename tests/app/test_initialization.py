@@ -1,24 +1,10 @@
 """The weight-initialization page: defaults, every preset, extreme knobs, both languages."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import open_page
 from ui import runner
-
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = "app_pages/initialization.py"
-
-
-def open_page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def errors(at: AppTest) -> list:
@@ -27,14 +13,14 @@ def errors(at: AppTest) -> list:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_defaults(lang):
-    at = open_page(lang)
+    at = open_page("initialization", lang)
     assert not errors(at)
     assert at.title[0].value  # translated title
     assert len(at.tabs) == 5
 
 
 def test_every_preset():
-    at = open_page()
+    at = open_page("initialization")
     preset_keys = [b.key for b in at.button if b.key and ".preset." in b.key]
     assert len(preset_keys) >= 9
     for key in preset_keys:
@@ -47,7 +33,7 @@ def test_every_preset():
 
 
 def test_extreme_knobs():
-    at = open_page()
+    at = open_page("initialization")
     at.number_input(key="inithist.depth").set_value(20)
     at.number_input(key="inithist.width").set_value(1)
     at.multiselect(key="inithist.inits.en").set_value(["normal", "zeros", "constant", "he_uniform"])
@@ -67,7 +53,7 @@ def test_extreme_knobs():
 
 
 def test_bad_settings_give_a_message_not_a_traceback():
-    at = open_page()
+    at = open_page("initialization")
     at.multiselect(key="inithist.inits.en").set_value([])
     at.run()
     assert not at.exception
@@ -92,7 +78,7 @@ def train(at: AppTest, button: str) -> None:
 
 
 def test_every_tab_trains_through_the_runner():
-    at = open_page()
+    at = open_page("initialization")
     at.number_input(key="initsym.steps").set_value(4)
     at.number_input(key="initsym.width").set_value(3)
     train(at, "initsym.train")

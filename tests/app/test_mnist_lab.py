@@ -1,24 +1,11 @@
 """AppTest of the MNIST lab: defaults, a tiny training run to the end, extreme knobs."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from core.experiments.mnist_lab import MnistLab
 from core.optimizers import OptimizerSpec
+from tests.app.apptest import open_page
 from ui import runner
-
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = "app_pages/mnist_lab.py"
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def tiny(at: AppTest, **values) -> None:
@@ -31,13 +18,13 @@ def tiny(at: AppTest, **values) -> None:
 
 
 def test_defaults_render():
-    at = open_page()
+    at = open_page("mnist_lab")
     assert at.button(key="mnist_lab.train")
     assert not at.warning
 
 
 def test_train_evaluate_and_reload():
-    at = open_page()
+    at = open_page("mnist_lab")
     tiny(at)
     at.button(key="mnist_lab.train").click()
     at.run()
@@ -52,7 +39,7 @@ def test_train_evaluate_and_reload():
 
 
 def test_extreme_knobs_give_messages_not_tracebacks():
-    at = open_page()
+    at = open_page("mnist_lab")
     at.text_input(key="mnist_lab.hidden").set_value("12, abc")
     at.run()
     assert not at.exception and at.warning
@@ -72,7 +59,7 @@ def test_extreme_knobs_give_messages_not_tracebacks():
 
 
 def test_a_diverging_run_is_shown_as_diverged():
-    at = open_page()
+    at = open_page("mnist_lab")
     tiny(at)
     at.selectbox(key="mnist_lab.method").set_value("sgd")
     at.selectbox(key="mnist_lab.activation").set_value("linear")

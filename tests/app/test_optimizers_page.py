@@ -1,24 +1,10 @@
 """The home page and the Optimizers page run with defaults, every preset and extreme knobs."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.apptest import open_page
 from ui import runner
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def open_page(page: str | None = None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def charts(at: AppTest) -> int:

@@ -1,15 +1,11 @@
 """The regularization page: defaults, presets, extreme knobs, and short real runs."""
 
-from pathlib import Path
-
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
-from ui import runner
+from tests.app.apptest import open_page, train_and_wait
 
-ROOT = Path(__file__).resolve().parents[2]
 P = "regularization"
 
 
@@ -21,26 +17,8 @@ def one_thread():
     torch.set_num_threads(n)
 
 
-def page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/regularization.py")
-    at.run()
-    assert not at.exception
-    return at
-
-
-def train_and_wait(at: AppTest, key: str, spec) -> None:
-    at.button(key=key).click()
-    at.run()
-    job = runner.wait(spec)
-    assert job is not None and job.error is None, job and job.error
-    at.run()
-    assert not at.exception
-
-
 def test_defaults_render_every_section():
-    at = page()
+    at = open_page(P)
     assert len(at.tabs) == 6
     assert not at.warning  # the default settings are all valid
     for key in ("see", "decay", "dropout", "es", "ens", "all"):
@@ -48,7 +26,7 @@ def test_defaults_render_every_section():
 
 
 def test_extreme_knobs_train_and_show_results():
-    at = page()
+    at = open_page(P)
     at.number_input(key=f"{P}.all.epochs").set_value(2)
     at.select_slider(key=f"{P}.all.l2").set_value(1.0)
     at.select_slider(key=f"{P}.all.l1").set_value(1.0)
@@ -65,7 +43,7 @@ def test_extreme_knobs_train_and_show_results():
 
 
 def test_dropout_zero_and_mask_redraw():
-    at = page()
+    at = open_page(P)
     at.slider(key=f"{P}.dropout.p").set_value(0.0)
     at.number_input(key=f"{P}.dropout.epochs").set_value(1)
     at.run()
@@ -77,7 +55,7 @@ def test_dropout_zero_and_mask_redraw():
 
 
 def test_early_stopping_presets_and_a_tiny_run():
-    at = page()
+    at = open_page(P)
     at.button(key=f"{P}.es.lecture").click()
     at.run()
     assert not at.exception and at.selectbox(key=f"{P}.es.n.en").value == 0
@@ -91,7 +69,7 @@ def test_early_stopping_presets_and_a_tiny_run():
 
 
 def test_ensemble_of_ten_runs():
-    at = page()
+    at = open_page(P)
     at.slider(key=f"{P}.ens.members").set_value(10)
     at.number_input(key=f"{P}.ens.epochs").set_value(1)
     at.run()
@@ -100,14 +78,14 @@ def test_ensemble_of_ten_runs():
 
 
 def test_bad_settings_show_a_message_not_a_traceback():
-    at = page()
+    at = open_page(P)
     at.multiselect(key=f"{P}.decay.remedies.en").set_value([])
     at.run()
     assert not at.exception and at.info
 
 
 def test_seeing_overfitting_and_weight_decay_sections_show_their_charts():
-    at = page()
+    at = open_page(P)
     at.select_slider(key=f"{P}.see.n").set_value(1000)
     at.number_input(key=f"{P}.see.epochs").set_value(1)
     at.number_input(key=f"{P}.decay.epochs").set_value(1)
