@@ -180,6 +180,7 @@ def weight_decay() -> None:
     st.markdown(tr("decay_intro"))
     st.latex(r"\tilde L = L + \tfrac{\lambda}{2}\sum W^2 \qquad \tilde L = L + \lambda\sum |W|")
     st.latex(r"w \leftarrow (1-\eta\lambda)\,w - \eta\,\frac{\partial L}{\partial w}")
+    st.latex(r"\text{L1:}\quad w \leftarrow \operatorname{sign}(w)\,\max\left(|w| - \eta\lambda,\ 0\right)")
     defaults({f"{k}.remedies": ["none", "l2", "l1"], f"{k}.opt": "sgd"})
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     remedies = c1.multiselect(tr("remedies"), DECAY_REMEDIES, format_func=remedy, **translated(f"{k}.remedies"))

@@ -3,7 +3,8 @@
 Each rule maps (weights, gradient, state, hyperparameters, step t) to new weights using only
 arithmetic and `** 0.5`, so the same code runs on NumPy points (2-D playground), on tensors of
 one network, and on weights stacked over a leading variant axis with per-variant
-hyperparameters (lockstep training): there is one implementation of every formula in the app.
+hyperparameters. These rules are the definitions the app shows and tests against torch.optim;
+network training runs their in-place twins in `core.inplace`, which a test holds equal to them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Hyper:
     log: bool = False
 
 
-def _lr(hp: Mapping, t: int) -> Tensorish:
+def rate(hp: Mapping, t: int) -> Tensorish:
     """Keras-style time decay `lr / (1 + decay * (t - 1))`; decay 0 keeps the rate fixed."""
     decay = hp["decay"]
     return hp["lr"] if isinstance(decay, float) and decay == 0.0 else hp["lr"] / (1.0 + decay * (t - 1))
@@ -39,11 +40,11 @@ def _l2(w: Tensorish, g: Tensorish, hp: Mapping) -> Tensorish:
 
 
 def sgd(w, g, s, hp, t):
-    return w - _lr(hp, t) * _l2(w, g, hp)
+    return w - rate(hp, t) * _l2(w, g, hp)
 
 
 def momentum(w, g, s, hp, t):
-    s["v"] = hp["momentum"] * s.get("v", 0.0) - _lr(hp, t) * _l2(w, g, hp)
+    s["v"] = hp["momentum"] * s.get("v", 0.0) - rate(hp, t) * _l2(w, g, hp)
     return w + s["v"]
 
 
@@ -52,7 +53,7 @@ def nesterov(w, g, s, hp, t):
     # training loop computes at the stored weights is the look-ahead gradient of the course's
     # rule; `position` turns u back into the course's w.
     v_old = s.get("v", 0.0)
-    s["v"] = hp["momentum"] * v_old - _lr(hp, t) * _l2(w, g, hp)
+    s["v"] = hp["momentum"] * v_old - rate(hp, t) * _l2(w, g, hp)
     return w - hp["momentum"] * v_old + (1.0 + hp["momentum"]) * s["v"]
 
 
@@ -63,13 +64,13 @@ def _nesterov_position(w, s, hp):
 def adagrad(w, g, s, hp, t):
     g = _l2(w, g, hp)
     s["h"] = s.get("h", 0.0) + g * g
-    return w - _lr(hp, t) * g / (s["h"] ** 0.5 + hp["eps"])
+    return w - rate(hp, t) * g / (s["h"] ** 0.5 + hp["eps"])
 
 
 def rmsprop(w, g, s, hp, t):
     g = _l2(w, g, hp)
     s["s"] = hp["rho"] * s.get("s", 0.0) + (1.0 - hp["rho"]) * g * g
-    return w - _lr(hp, t) * g / (s["s"] ** 0.5 + hp["eps"])
+    return w - rate(hp, t) * g / (s["s"] ** 0.5 + hp["eps"])
 
 
 def _adam_core(w, g, s, hp, t, book):
@@ -77,10 +78,10 @@ def _adam_core(w, g, s, hp, t, book):
     s["m"] = b1 * s.get("m", 0.0) + (1.0 - b1) * g
     s["v"] = b2 * s.get("v", 0.0) + (1.0 - b2) * g * g
     if book:  # the book folds both corrections into the rate; eps then sits on the raw sqrt(v)
-        lr_t = _lr(hp, t) * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)
+        lr_t = rate(hp, t) * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)
         return w - lr_t * s["m"] / (s["v"] ** 0.5 + hp["eps"])
     # lr*m_hat/(sqrt(v_hat)+eps), with the scalar factors combined before they touch a tensor
-    step = _lr(hp, t) / (1.0 - b1**t)
+    step = rate(hp, t) / (1.0 - b1**t)
     return w - step * s["m"] / (s["v"] ** 0.5 / (1.0 - b2**t) ** 0.5 + hp["eps"])
 
 
@@ -90,7 +91,7 @@ def adam(w, g, s, hp, t, book=False):
 
 def adamw(w, g, s, hp, t, book=False):
     # decoupled: shrink the weights directly, the decay never enters the adaptive statistics
-    return _adam_core(w * (1.0 - _lr(hp, t) * hp["weight_decay"]), g, s, hp, t, book)
+    return _adam_core(w * (1.0 - rate(hp, t) * hp["weight_decay"]), g, s, hp, t, book)
 
 
 def adadelta(w, g, s, hp, t):
@@ -99,7 +100,7 @@ def adadelta(w, g, s, hp, t):
     s["v"] = rho * s.get("v", 0.0) + (1.0 - rho) * g * g
     delta = (s.get("u", 0.0) + eps) ** 0.5 / (s["v"] + eps) ** 0.5 * g
     s["u"] = rho * s.get("u", 0.0) + (1.0 - rho) * delta * delta
-    return w - _lr(hp, t) * delta
+    return w - rate(hp, t) * delta
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from core import inplace
 from core.nets import BatchedMLP, NetSpec
-from core.optimizers import OptimizerSpec
+from core.optimizers import OptimizerSpec, rate
 
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
@@ -29,8 +30,9 @@ DIVERGED = 1e3  # a mean cross-entropy this large means logits in the thousands:
 @dataclass(frozen=True)
 class Variant:
     """One line on the chart. `l2` adds 0.5*l2*sum(W^2) and `l1` adds l1*sum(|W|) to the loss,
-    over weight matrices only, as in the book. `init_seed` None shares the run's seed, so
-    variants with the same init start from identical weights."""
+    over weight matrices only, as in the book; L1 is applied as its proximal step (`shrink_l1`).
+    `init_seed` None shares the run's seed, so variants with the same init start from
+    identical weights."""
 
     name: str
     net: NetSpec
@@ -83,20 +85,32 @@ class BatchedOptimizer:
             raise ValueError("variants of one optimizer must be contiguous")
         self.t = 0
         self.seconds = np.zeros(len(specs))  # time spent in each variant's own update
+        self.last_hp = [hp for _, _, hp, _ in self.groups]  # with the schedule's factor applied
 
     @torch.no_grad()
     def step(self, lr_factor: torch.Tensor | None = None, active: torch.Tensor | None = None) -> None:
         """One update of every variant. `lr_factor` [K] scales each variant's rate (schedules);
         variants where `active` [K] is False keep their weights (stopped early)."""
         self.t += 1
-        for spec, part, hp, state in self.groups:
+        for i, (spec, part, hp, state) in enumerate(self.groups):
             t0 = time.perf_counter()
             if lr_factor is not None:
                 hp = {**hp, "lr": hp["lr"] * lr_factor[part].view(-1, 1)}
+            self.last_hp[i] = hp
             w = self.flat[part]
-            new = spec.step(w, self.flat_grad[part], state, self.t, hp)
-            w.copy_(new if active is None else torch.where(active[part].view(-1, 1), new, w))
+            frozen = None if active is None else ~active[part]
+            kept = w[frozen] if frozen is not None and bool(frozen.any()) else None
+            inplace.step(spec.method, spec.book, w, self.flat_grad[part], state, self.t, hp)
+            if kept is not None:
+                w[frozen] = kept
             self.seconds[part] += (time.perf_counter() - t0) / (part.stop - part.start)
+
+    def rates(self) -> torch.Tensor:
+        """Each variant's learning rate in the last step, after time decay and schedule: [K]."""
+        out = torch.empty(len(self.seconds), dtype=self.flat.dtype, device=self.flat.device)
+        for (_, part, _, _), hp in zip(self.groups, self.last_hp):
+            out[part] = torch.as_tensor(rate(hp, max(self.t, 1)), dtype=out.dtype, device=out.device).reshape(-1)
+        return out
 
 
 def _stack_hyper(specs: list[OptimizerSpec], like: torch.Tensor) -> dict:
@@ -122,6 +136,7 @@ class Group:
     l1: torch.Tensor
     clip_norm: torch.Tensor
     clip_value: torch.Tensor
+    used: frozenset[str] = frozenset()  # which of l2, l1, clip_norm, clip_value any variant sets
 
 
 @dataclass
@@ -150,34 +165,39 @@ def make_groups(
         model.flatten()
         opt = BatchedOptimizer(model.flat, model.flat_grad, [v.optimizer for v in vs])
 
-        cols = [torch.tensor([getattr(v, a) for v in vs], device=dev) for a in ("l2", "l1", "clip_norm", "clip_value")]
-        groups.append(Group(idx, model, opt, *cols))
+        settings = ("l2", "l1", "clip_norm", "clip_value")
+        cols = [torch.tensor([getattr(v, a) for v in vs], device=dev) for a in settings]
+        used = frozenset(a for a in settings if any(getattr(v, a) > 0 for v in vs))
+        groups.append(Group(idx, model, opt, *cols, used))
     return groups
-
-
-def penalty(group: Group, l2: bool = True) -> torch.Tensor:
-    """Per-variant regularization term [K]: 0.5*l2*sum(W^2) + l1*sum(|W|) over weights.
-    `l2=False` leaves the L2 term out (training adds its gradient directly: `add_l2_grad`)."""
-    out = torch.zeros(group.model.K, device=group.l2.device)
-    use_l2, use_l1 = l2 and bool((group.l2 > 0).any()), bool((group.l1 > 0).any())
-    for W in group.model.weights() if use_l2 or use_l1 else ():
-        # a term no variant uses is skipped: over K stacked networks it costs a whole pass
-        if use_l2:
-            out = out + 0.5 * group.l2 * W.pow(2).sum((1, 2))
-        if use_l1:
-            out = out + group.l1 * W.abs().sum((1, 2))
-    return out
 
 
 @torch.no_grad()
 def add_l2_grad(group: Group, alive: torch.Tensor) -> None:
     """Add the L2 term's gradient l2*W to each live variant's weight gradients in place: the
     same as back-propagating 0.5*l2*sum(W^2), at a fraction of the cost over K stacked nets."""
-    if not bool((group.l2 > 0).any()):
+    if "l2" not in group.used:
         return
     scale = (group.l2 * alive).view(-1, 1, 1).to(group.model.flat.dtype)
     for W in group.model.weights():
         W.grad.add_(W * scale)
+
+
+@torch.no_grad()
+def shrink_l1(group: Group, stepped: torch.Tensor | None = None) -> None:
+    """The L1 term as its proximal step, after the optimizer's: each weight moves toward zero
+    by rate*l1 and stops there instead of crossing (soft thresholding). A gradient step on
+    l1*|w| would overshoot zero and come back, so weights would jitter around 0 and never sit
+    on it; this way the weights L1 does not need become exactly 0. With SGD it is the proximal
+    gradient method (ISTA). Variants where `stepped` is False were not updated and keep theirs."""
+    if "l1" not in group.used:
+        return
+    tau = group.optimizer.rates() * group.l1.to(group.model.flat.dtype)
+    if stepped is not None:
+        tau = tau * stepped
+    tau = tau.view(-1, 1, 1)
+    for W in group.model.weights():
+        W.copy_(W.sign() * (W.abs() - tau).clamp_(min=0.0))
 
 
 def clip(group: Group, need_norm: bool) -> torch.Tensor | None:
@@ -185,13 +205,13 @@ def clip(group: Group, need_norm: bool) -> torch.Tensor | None:
     norm clipping when they were needed."""
     grad = group.model.flat_grad
     cv, cn = group.clip_value, group.clip_norm
-    if bool((cv > 0).any()):
+    if "clip_value" in group.used:
         bound = torch.where(cv > 0, cv, torch.full_like(cv, math.inf)).view(-1, 1)
         torch.maximum(torch.minimum(grad, bound), -bound, out=grad)
-    if not (need_norm or bool((cn > 0).any())):
+    if not (need_norm or "clip_norm" in group.used):
         return None
     norm = grad.norm(dim=1)
-    if bool((cn > 0).any()):
+    if "clip_norm" in group.used:
         scale = torch.where(cn > 0, (cn / (norm + 1e-6)).clamp(max=1.0), torch.ones_like(cn))
         grad.mul_(scale.view(-1, 1))
     return norm
@@ -304,14 +324,16 @@ def train(
         for g in groups:
             g.model.zero_grad()
             loss = per_variant_loss(g.model(xb), yb)
-            active = torch.tensor([stopped_at[k] is None for k in g.indices], device=dev)
-            alive = torch.isfinite(loss) & (loss < DIVERGED) & active
-            total = torch.where(alive, loss + penalty(g, l2=False), torch.zeros_like(loss)).sum()
-            total.backward()
+            running = [stopped_at[k] is None for k in g.indices]
+            active = None if all(running) else torch.tensor(running, device=dev)
+            alive = loss < DIVERGED  # also False where the loss is NaN
+            if active is not None:
+                alive &= active
+            torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
             add_l2_grad(g, alive)
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()
-            alive_np = alive.cpu().numpy()
+            alive_np = (loss_np < DIVERGED) & running
             for j, k in enumerate(g.indices):
                 if not live(k):
                     continue
@@ -328,7 +350,8 @@ def train(
                     device=dev,
                     dtype=g.model.flat.dtype,
                 )
-            g.optimizer.step(factors, None if bool(active.all()) else active)
+            g.optimizer.step(factors, active)
+            shrink_l1(g, active)
         if eval_every and step % eval_every == 0:
             run_eval(step)
         if progress is not None and (step % max(1, steps // 100) == 0 or step == steps):

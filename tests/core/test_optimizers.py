@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from core import inplace
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import SURFACES, path
 
@@ -183,3 +184,30 @@ def test_divergent_path_stops_with_nan_rows():
     pts = path("book", OptimizerSpec.of("sgd", lr=5.0), (-7.0, 2.0), 100)
     assert pts.shape == (101, 2)
     assert np.isnan(pts[-1]).all() and np.isfinite(pts[0]).all()
+
+
+@pytest.mark.parametrize("per_variant", [False, True])
+@pytest.mark.parametrize("book", [False, True])
+@pytest.mark.parametrize("method", list(TORCH))
+def test_inplace_kernel_equals_the_pure_rule(method, book, per_variant):
+    """Training runs `core.inplace`; it must take exactly the pure rule's steps, with three
+    stacked variants sharing plain-float settings, or with their own rates, decays and weight
+    decays as [3, 1] tensors, as training stacks them."""
+    specs = [
+        OptimizerSpec.of(method, book=book, **{**SETTINGS[method], "lr": SETTINGS[method]["lr"] * f, "decay": d})
+        for f, d in ((1.0, 0.0), (0.5, 0.1), (2.0, 0.02))
+    ]
+    specs[2] = OptimizerSpec.of(method, book=book, **{**specs[2].hp, "weight_decay": 0.2})
+    hp = {name: torch.tensor([s.hp[name] for s in specs], dtype=torch.float64).view(-1, 1) for name in specs[0].hp}
+    if not per_variant:
+        hp = {**specs[2].hp, "decay": 0.1}
+    gen = torch.Generator().manual_seed(0)
+    w_rule = torch.randn(3, 50, generator=gen, dtype=torch.float64)
+    w_kernel = w_rule.clone()
+    s_rule, s_kernel = {}, {}
+    for t in range(1, 21):
+        g = torch.randn(3, 50, generator=gen, dtype=torch.float64) + w_rule  # a pull that depends on w
+        w_rule = specs[0].step(w_rule, g, s_rule, t, hp)
+        inplace.step(method, specs[0].book, w_kernel, g, s_kernel, t, hp)
+        torch.testing.assert_close(w_kernel, w_rule, rtol=1e-12, atol=1e-12)
+    assert set(s_kernel) == set(s_rule)

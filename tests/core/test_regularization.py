@@ -17,7 +17,7 @@ from core.ensemble import average_probabilities, growing_accuracy
 from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
-from core.train import Variant, batch_order, make_groups, penalty, train
+from core.train import Variant, add_l2_grad, batch_order, make_groups, shrink_l1, train
 
 SIZES = (784, 32, 16, 10)
 
@@ -63,15 +63,60 @@ def our_weights(run, k=0):
     return [W[g.indices.index(k)].detach() for W in g.model.weights()]
 
 
-def test_l2_and_l1_penalty_gradients_touch_weights_only():
-    net = NetSpec(SIZES)
-    g = make_groups([Variant("a", net, OptimizerSpec.of("sgd"), l2=0.3, l1=0.05)], 0, torch.device("cpu"))[0]
+def test_l2_gradient_is_lambda_w_on_weights_only():
+    g = make_groups([Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"), l2=0.3)], 0, torch.device("cpu"))[0]
     g.model.zero_grad()
-    penalty(g).sum().backward()
+    add_l2_grad(g, torch.tensor([True]))
     for i, W in enumerate(g.model.weights()):
-        expected = 0.3 * W + 0.05 * torch.sign(W)
-        torch.testing.assert_close(W.grad, expected)
+        penalty = 0.5 * 0.3 * W.pow(2).sum()
+        (autograd,) = torch.autograd.grad(penalty, W)
+        torch.testing.assert_close(W.grad, autograd)
+        torch.testing.assert_close(W.grad, 0.3 * W.detach())
         assert torch.count_nonzero(getattr(g.model, f"b{i}").grad) == 0
+
+
+def test_l1_step_soft_thresholds_weights_only_by_rate_times_lambda():
+    opt = OptimizerSpec.of("sgd", lr=0.5, decay=0.1)
+    g = make_groups([Variant("a", NetSpec(SIZES, init="normal", init_std=0.1), opt, l1=0.04)], 0, torch.device("cpu"))[
+        0
+    ]
+    with torch.no_grad():
+        g.model.b0.normal_()
+    before = [p.detach().clone() for p in g.model.parameters()]
+    g.model.zero_grad()
+    for _ in range(3):  # zero gradients: only the L1 step moves anything; the rate decays to 0.5 / 1.2
+        g.optimizer.step()
+    before = [p.detach().clone() for p in g.model.parameters()]
+    shrink_l1(g)
+    tau = 0.5 / 1.2 * 0.04
+    for (name, p), old in zip(g.model.named_parameters(), before):
+        if name.startswith("W"):
+            torch.testing.assert_close(p.detach(), torch.sign(old) * (old.abs() - tau).clamp(min=0))
+            assert 0.1 < float((p == 0).float().mean()) < 0.9
+        else:
+            torch.testing.assert_close(p.detach(), old)
+
+
+def test_sgd_with_l1_is_the_proximal_gradient_method_and_zeroes_weights(tiny):
+    """Our L1 run equals torch SGD followed by soft-thresholding the weight matrices (ISTA)."""
+    x, y = tiny
+    net, lr, lam = NetSpec(SIZES), 0.1, 0.02
+    run = train([Variant("l1", net, OptimizerSpec.of("sgd", lr=lr), l1=lam)], x, y, batch_size=50, steps=12, seed=3)
+    ref = torch_reference(net, 3)
+    opt = torch.optim.SGD(ref.parameters(), lr=lr)
+    for idx in batch_order(len(x), 50, 12, 3):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(ref(x[idx]), y[idx]).backward()
+        opt.step()
+        with torch.no_grad():
+            for m in ref:
+                if isinstance(m, torch.nn.Linear):
+                    m.weight.copy_(torch.nn.functional.softshrink(m.weight, lr * lam))
+    theirs = [m.weight.detach().T for m in ref if isinstance(m, torch.nn.Linear)]
+    ours = our_weights(run)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+    assert float(torch.cat([w.flatten() for w in ours]).eq(0).float().mean()) > 0.2  # 12 steps: about a third
 
 
 def test_sgd_with_l2_in_the_loss_equals_torch_sgd_weight_decay(tiny):
@@ -232,6 +277,7 @@ def test_compare_all_runs_every_remedy_with_a_full_test_summary():
     assert set(summary["none"]["per_epoch"]) == {"1", "2"}
     zeros = result.extras["zeros"]
     assert zeros["l1"]["near_zero"] >= zeros["none"]["near_zero"]
+    assert zeros["l1"]["exact_zero"] > zeros["none"]["exact_zero"] == 0.0
 
 
 def test_a_diverging_remedy_is_marked_not_scored():
