@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -352,7 +353,9 @@ def open_storage(url: str = "") -> optuna.storages.BaseStorage:
         )
     engine: dict[str, Any] = {}
     if full.startswith("sqlite"):
-        engine["connect_args"] = {"timeout": 60}  # workers sharing one file wait for its lock
+        path = _sqlite_path(full)
+        if path:
+            engine["creator"] = lambda: _sqlite_connect(path)
     elif full.startswith("postgresql"):
         engine["connect_args"] = {"connect_timeout": 10}
     try:
@@ -362,6 +365,27 @@ def open_storage(url: str = "") -> optuna.storages.BaseStorage:
     except Exception as err:  # SQLAlchemy's errors for bad URLs and unreachable servers vary
         reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
         raise ValueError(f"cannot open the study storage {shown}: {reason}") from None
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The file of a sqlite URL; None for an in-memory database or a URL SQLAlchemy rejects."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).database or None
+    except Exception:
+        return None
+
+
+def _sqlite_connect(path: str) -> sqlite3.Connection:
+    """A connection in write-ahead-log mode that syncs to disk at checkpoints, not at every
+    commit: a round asks and tells hundreds of trials, one small transaction each, and with
+    SQLite's defaults those commits took a fifth of the book round. Other processes can still
+    read and write the file (WAL lets readers and one writer work at once)."""
+    conn = sqlite3.connect(path, timeout=60, check_same_thread=False)  # workers wait for the lock
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
 
 
 def make_sampler(kind: str, seed: int | None) -> optuna.samplers.BaseSampler:

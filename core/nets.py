@@ -201,9 +201,8 @@ class BatchedMLP(torch.nn.Module):
         return [getattr(self, f"W{i}") for i in range(len(self.sizes) - 1)]
 
     def linear(self, i: int, h: torch.Tensor) -> torch.Tensor:
-        h = h.expand(self.K, *h.shape) if h.dim() == 2 else h  # a shared input: no copy
         W = getattr(self, f"W{i}")
-        out = torch.bmm(h, W)
+        out = torch.bmm(h.expand(self.K, *h.shape) if h.dim() == 2 else h, W)  # a shared input: no copy
         return out + getattr(self, f"b{i}") if self.bias else out
 
     def normalize(self, i: int, h: torch.Tensor) -> torch.Tensor:

@@ -180,7 +180,7 @@ def add_l2_grad(group: Group, alive: torch.Tensor) -> None:
         return
     scale = (group.l2 * alive).view(-1, 1, 1).to(group.model.flat.dtype)
     for W in group.model.weights():
-        W.grad.add_(W * scale)
+        W.grad.addcmul_(W, scale)  # in place: a temporary W * scale over 100 nets costs more
 
 
 @torch.no_grad()
