@@ -329,7 +329,7 @@ def train(
             alive = loss < DIVERGED  # also False where the loss is NaN
             if active is not None:
                 alive &= active
-            torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
+            loss.backward(alive.to(loss.dtype))  # the sum of the live variants' losses
             add_l2_grad(g, alive)
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()
