@@ -203,7 +203,7 @@ class BatchedMLP(torch.nn.Module):
     def linear(self, i: int, h: torch.Tensor) -> torch.Tensor:
         W = getattr(self, f"W{i}")
         out = torch.bmm(h.expand(self.K, *h.shape) if h.dim() == 2 else h, W)  # a shared input: no copy
-        return out + getattr(self, f"b{i}") if self.bias else out
+        return out.add_(getattr(self, f"b{i}")) if self.bias else out  # in place: one buffer less per layer
 
     def normalize(self, i: int, h: torch.Tensor) -> torch.Tensor:
         """Batch norm per variant and feature over the mini-batch (dim 1).
