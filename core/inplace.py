@@ -3,8 +3,8 @@
 The pure rules there are the definitions: they show the arithmetic and run on the 2-D
 playground's NumPy points. Training calls these twins instead. Each overwrites the weights and
 its state with fused kernels (`lerp_`, `addcmul_`, `addcdiv_`), so an update reads and writes
-each number a few times instead of once per `+` or `*` of the formula. That makes the Optimizers
-page's MNIST run about a tenth faster and SGD on a wide grid of networks several times faster.
+each number a few times instead of once per `+` or `*` of the formula: SGD's update is one pass
+instead of four, and the book preset's four updates take about 40 % less time per step.
 `tests/core/test_optimizers.py` holds every kernel equal to its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
