@@ -4,7 +4,7 @@ The pure rules there are the definitions: they show the arithmetic and run on th
 playground's NumPy points. Training calls these twins instead. Each overwrites the weights and
 its state with fused kernels (`lerp_`, `addcmul_`, `addcdiv_`), so an update reads and writes
 each number a few times instead of once per `+` or `*` of the formula: SGD's update is one pass
-instead of four, and the book preset's four updates take about 40 % less time per step.
+instead of three, and the book preset's four updates take about 40 % less time per step.
 `tests/core/test_optimizers.py` holds every kernel equal to its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
