@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from core.optimizers import rate
+from core.optimizers import METHODS, rate
 
 Number = float | torch.Tensor
 
@@ -139,7 +139,7 @@ KERNELS: dict[str, Callable] = {
 @torch.no_grad()
 def step(method: str, book: bool, w: torch.Tensor, g: torch.Tensor, state: dict, t: int, hp: Mapping) -> None:
     """Update `w` in place by `method` (the book's arithmetic where `book` and it has one)."""
-    if method in ("adam", "adamw"):
+    if METHODS[method].has_book_rule:
         KERNELS[method](w, g, state, hp, t, book)
     else:
         KERNELS[method](w, g, state, hp, t)

@@ -333,7 +333,7 @@ def train(
             add_l2_grad(g, alive)
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()
-            alive_np = (loss_np < DIVERGED) & running
+            alive_np = alive.cpu().numpy()
             for j, k in enumerate(g.indices):
                 if not live(k):
                     continue

@@ -76,13 +76,12 @@ def test_l2_gradient_is_lambda_w_on_weights_only():
 
 
 def test_l1_step_soft_thresholds_weights_only_by_rate_times_lambda():
-    opt = OptimizerSpec.of("sgd", lr=0.5, decay=0.1)
-    g = make_groups([Variant("a", NetSpec(SIZES, init="normal", init_std=0.1), opt, l1=0.04)], 0, torch.device("cpu"))[
-        0
-    ]
+    variant = Variant(
+        "a", NetSpec(SIZES, init="normal", init_std=0.1), OptimizerSpec.of("sgd", lr=0.5, decay=0.1), l1=0.04
+    )
+    g = make_groups([variant], 0, torch.device("cpu"))[0]
     with torch.no_grad():
         g.model.b0.normal_()
-    before = [p.detach().clone() for p in g.model.parameters()]
     g.model.zero_grad()
     for _ in range(3):  # zero gradients: only the L1 step moves anything; the rate decays to 0.5 / 1.2
         g.optimizer.step()
