@@ -62,6 +62,19 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+@dataclass
+class MethodSlice:
+    """Contiguous variants that share one update rule, with views of their weights and
+    gradients made once (slicing them every step costs time)."""
+
+    spec: OptimizerSpec
+    part: slice
+    hp: dict
+    w: torch.Tensor
+    g: torch.Tensor
+    state: dict = field(default_factory=dict)
+
+
 class BatchedOptimizer:
     """Applies each variant's own update rule to its slice of the stacked parameters.
 
@@ -79,37 +92,35 @@ class BatchedOptimizer:
             while end < len(specs) and (specs[end].method, specs[end].book) == key:
                 end += 1
             hp = _stack_hyper(specs[start:end], flat)
-            self.groups.append((specs[start], slice(start, end), hp, {}))
+            self.groups.append(MethodSlice(specs[start], slice(start, end), hp, flat[start:end], flat_grad[start:end]))
             start = end
-        if len({(g[0].method, g[0].book) for g in self.groups}) != len(self.groups):
+        if len({(m.spec.method, m.spec.book) for m in self.groups}) != len(self.groups):
             raise ValueError("variants of one optimizer must be contiguous")
         self.t = 0
         self.seconds = np.zeros(len(specs))  # time spent in each variant's own update
-        self.last_hp = [hp for _, _, hp, _ in self.groups]  # with the schedule's factor applied
+        self.last_hp = [m.hp for m in self.groups]  # with the schedule's factor applied
 
     @torch.no_grad()
     def step(self, lr_factor: torch.Tensor | None = None, active: torch.Tensor | None = None) -> None:
         """One update of every variant. `lr_factor` [K] scales each variant's rate (schedules);
         variants where `active` [K] is False keep their weights (stopped early)."""
         self.t += 1
-        for i, (spec, part, hp, state) in enumerate(self.groups):
+        for i, m in enumerate(self.groups):
             t0 = time.perf_counter()
-            if lr_factor is not None:
-                hp = {**hp, "lr": hp["lr"] * lr_factor[part].view(-1, 1)}
+            hp = m.hp if lr_factor is None else {**m.hp, "lr": m.hp["lr"] * lr_factor[m.part].view(-1, 1)}
             self.last_hp[i] = hp
-            w = self.flat[part]
-            frozen = None if active is None else ~active[part]
-            kept = w[frozen] if frozen is not None and bool(frozen.any()) else None
-            inplace.step(spec.method, spec.book, w, self.flat_grad[part], state, self.t, hp)
+            frozen = None if active is None else ~active[m.part]
+            kept = m.w[frozen] if frozen is not None and bool(frozen.any()) else None
+            inplace.step(m.spec.method, m.spec.book, m.w, m.g, m.state, self.t, hp)
             if kept is not None:
-                w[frozen] = kept
-            self.seconds[part] += (time.perf_counter() - t0) / (part.stop - part.start)
+                m.w[frozen] = kept
+            self.seconds[m.part] += (time.perf_counter() - t0) / (m.part.stop - m.part.start)
 
     def rates(self) -> torch.Tensor:
         """Each variant's learning rate in the last step, after time decay and schedule: [K]."""
         out = torch.empty(len(self.seconds), dtype=self.flat.dtype, device=self.flat.device)
-        for (_, part, _, _), hp in zip(self.groups, self.last_hp):
-            out[part] = torch.as_tensor(rate(hp, max(self.t, 1)), dtype=out.dtype, device=out.device).reshape(-1)
+        for m, hp in zip(self.groups, self.last_hp):
+            out[m.part] = torch.as_tensor(rate(hp, max(self.t, 1)), dtype=out.dtype, device=out.device).reshape(-1)
         return out
 
 
@@ -223,6 +234,30 @@ def per_variant_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.transpose(1, 2), y.expand(K, B), reduction="none").mean(1)
 
 
+def backward_cross_entropy(
+    logits: torch.Tensor, y: torch.Tensor, running: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each variant's mean cross-entropy [K], and back-propagation of the live variants' sum.
+
+    Live: the loss is finite, below DIVERGED, and the variant is `running` (default: all).
+    Backward starts from the loss's known gradient with respect to the logits,
+    (softmax - one_hot) / B, the book's SoftmaxWithLoss backward. Autograd would reach the same
+    numbers through a log-softmax, an NLL and a mean node; skipping them saves about 0.2 ms of
+    the book preset's 3.7 ms step."""
+    K, B, _ = logits.shape
+    with torch.no_grad():
+        log_p = torch.log_softmax(logits, -1)
+        target = y.view(1, B, 1).expand(K, B, 1)
+        loss = log_p.gather(2, target).mean((1, 2)).neg_()
+        alive = loss < DIVERGED  # also False where the loss is NaN
+        if running is not None:
+            alive &= running
+        grad = log_p.exp_().scatter_add_(2, target, log_p.new_full((1, 1, 1), -1.0).expand(K, B, 1))
+        grad = torch.where(alive.view(K, 1, 1), grad.div_(B), 0.0)  # diverged: no gradient, not NaN
+    logits.backward(grad)
+    return loss, alive
+
+
 @torch.no_grad()
 def evaluate(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor, chunk: int = 10000):
     """Loss and accuracy of every variant [K] on (x, y), in eval mode (running BN, no dropout)."""
@@ -323,13 +358,9 @@ def train(
         xb, yb = x[idx], y[idx]
         for g in groups:
             g.model.zero_grad()
-            loss = per_variant_loss(g.model(xb), yb)
             running = [stopped_at[k] is None for k in g.indices]
             active = None if all(running) else torch.tensor(running, device=dev)
-            alive = loss < DIVERGED  # also False where the loss is NaN
-            if active is not None:
-                alive &= active
-            loss.backward(alive.to(loss.dtype))  # the sum of the live variants' losses
+            loss, alive = backward_cross_entropy(g.model(xb), yb, active)
             add_l2_grad(g, alive)
             norms = clip(g, grad_norms is not None)
             loss_np = loss.detach().cpu().numpy()

@@ -191,8 +191,9 @@ def test_divergent_path_stops_with_nan_rows():
 @pytest.mark.parametrize("method", list(TORCH))
 def test_inplace_kernel_equals_the_pure_rule(method, book, per_variant):
     """Training runs `core.inplace`; it must take exactly the pure rule's steps, with three
-    stacked variants sharing plain-float settings, or with their own rates, decays and weight
-    decays as [3, 1] tensors, as training stacks them."""
+    stacked variants sharing plain-float settings (PyTorch's fused kernels for Adam, AdamW and
+    AdaGrad), or with their own rates, decays and weight decays as [3, 1] tensors, as training
+    stacks them."""
     specs = [
         OptimizerSpec.of(method, book=book, **{**SETTINGS[method], "lr": SETTINGS[method]["lr"] * f, "decay": d})
         for f, d in ((1.0, 0.0), (0.5, 0.1), (2.0, 0.02))

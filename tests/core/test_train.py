@@ -10,7 +10,7 @@ import torch
 from core import data
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
-from core.train import Variant, batch_order, smooth, train
+from core.train import Variant, backward_cross_entropy, batch_order, per_variant_loss, smooth, train
 
 SIZES = (784, 32, 16, 10)
 
@@ -74,6 +74,26 @@ def test_batched_lockstep_equals_each_variant_alone(mnist_small):
         ref = torch_alone(v, x, y, 32, 25, 3)
         for a, b in zip(ours, ref, strict=True):
             torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_backward_from_the_logits_equals_autograd_through_the_loss():
+    """Training starts backward at (softmax - one_hot) / B. Live variants must get autograd's
+    gradient of their mean cross-entropy; a stopped, a diverged and a NaN variant get zero."""
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(5, 16, 10, generator=gen, dtype=torch.float64) * 3
+    z[2] *= 1e5  # a loss in the tens of thousands: diverged
+    z[3, 0, 0] = math.nan
+    y = torch.randint(0, 10, (16,), generator=gen)
+    running = torch.tensor([True, False, True, True, True])
+    logits = z.clone().requires_grad_()
+    loss, alive = backward_cross_entropy(logits, y, running)
+    torch.testing.assert_close(loss, per_variant_loss(z, y), rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert alive.tolist() == [True, False, False, False, True]
+    for k in range(5):
+        ref = z.clone().requires_grad_()
+        per_variant_loss(ref, y)[k].backward()
+        expected = ref.grad[k] if alive[k] else torch.zeros_like(ref.grad[k])
+        torch.testing.assert_close(logits.grad[k], expected, rtol=1e-12, atol=1e-12)
 
 
 def test_same_init_means_identical_starting_weights():
