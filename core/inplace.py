@@ -5,8 +5,8 @@ playground's NumPy points. Training calls these twins instead. Each overwrites t
 its state with fused kernels (`lerp_`, `addcmul_`, `addcdiv_`), so an update reads and writes
 each number a few times instead of once per `+` or `*` of the formula: SGD's update is one pass
 instead of three, and the book preset's four updates take about 40 % less time per step.
-Where every setting is a plain float, Adam, AdamW and AdaGrad go further and run PyTorch's own
-fused CPU kernels, one pass in all. `tests/core/test_optimizers.py` holds every kernel equal to
+Where every setting is a plain float, Adam, AdamW, AdaGrad and (at a fixed rate) Momentum and
+Nesterov go further and run PyTorch's own fused CPU kernels, one pass in all. `tests/core/test_optimizers.py` holds every kernel equal to
 its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
@@ -67,26 +67,46 @@ def sgd(w, g, s, hp, t):
     _axpy(w, -rate(hp, t), _coupled(w, g, hp))
 
 
+def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
+    """PyTorch's fused CPU kernels (the ones `torch.optim` runs with `fused=True`) update the
+    weights in one pass instead of four to six, about three times faster; they take plain-float
+    settings only, so per-variant [k, 1] settings take the kernels below."""
+    return w.device.type == "cpu" and not any(isinstance(v, torch.Tensor) for v in hp.values())
+
+
+def _fused_momentum(w, g, s, hp, nesterov):
+    """torch's SGD keeps b = -v / lr in place of the course's velocity v. While the rate stays
+    fixed the steps are the same, Nesterov's included, so its fused kernel serves then."""
+    torch._fused_sgd_(
+        [w], [g], [_state(s, "v", w)],
+        weight_decay=hp["weight_decay"], momentum=hp["momentum"], lr=hp["lr"], dampening=0.0,
+        nesterov=nesterov, maximize=False, is_first_step=False,
+    )  # fmt: skip
+
+
+def _fixed_rate(w: torch.Tensor, hp: Mapping) -> bool:
+    return _fusable(w, hp) and _is_zero(hp["decay"])
+
+
 def momentum(w, g, s, hp, t):
+    if _fixed_rate(w, hp):
+        _fused_momentum(w, g, s, hp, nesterov=False)
+        return
     v = _state(s, "v", w).mul_(hp["momentum"])
     _axpy(v, -rate(hp, t), _coupled(w, g, hp))
     w.add_(v)
 
 
 def nesterov(w, g, s, hp, t):
+    if _fixed_rate(w, hp):
+        _fused_momentum(w, g, s, hp, nesterov=True)
+        return
     m, v = hp["momentum"], _state(s, "v", w)
     g = _coupled(w, g, hp)
     _axpy(w, -m, v)  # w - m * v_old ...
     v.mul_(m)
     _axpy(v, -rate(hp, t), g)
     _axpy(w, 1.0 + m, v)  # ... + (1 + m) * v_new
-
-
-def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
-    """PyTorch's fused CPU kernels (the ones `torch.optim` runs with `fused=True`) update the
-    weights in one pass instead of four to six, about three times faster; they take plain-float
-    settings only, so per-variant [k, 1] settings take the kernels below."""
-    return w.device.type == "cpu" and not any(isinstance(v, torch.Tensor) for v in hp.values())
 
 
 def _step_count(t: int, like: torch.Tensor) -> list[torch.Tensor]:

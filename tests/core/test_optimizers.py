@@ -186,22 +186,22 @@ def test_divergent_path_stops_with_nan_rows():
     assert np.isnan(pts[-1]).all() and np.isfinite(pts[0]).all()
 
 
-@pytest.mark.parametrize("per_variant", [False, True])
+@pytest.mark.parametrize("settings", ["per_variant", "shared", "shared_fixed_rate"])
 @pytest.mark.parametrize("book", [False, True])
 @pytest.mark.parametrize("method", list(TORCH))
-def test_inplace_kernel_equals_the_pure_rule(method, book, per_variant):
+def test_inplace_kernel_equals_the_pure_rule(method, book, settings):
     """Training runs `core.inplace`; it must take exactly the pure rule's steps, with three
     stacked variants sharing plain-float settings (PyTorch's fused kernels for Adam, AdamW and
-    AdaGrad), or with their own rates, decays and weight decays as [3, 1] tensors, as training
-    stacks them."""
+    AdaGrad, and for Momentum and Nesterov at a fixed rate), or with their own rates, decays
+    and weight decays as [3, 1] tensors, as training stacks them."""
     specs = [
         OptimizerSpec.of(method, book=book, **{**SETTINGS[method], "lr": SETTINGS[method]["lr"] * f, "decay": d})
         for f, d in ((1.0, 0.0), (0.5, 0.1), (2.0, 0.02))
     ]
     specs[2] = OptimizerSpec.of(method, book=book, **{**specs[2].hp, "weight_decay": 0.2})
     hp = {name: torch.tensor([s.hp[name] for s in specs], dtype=torch.float64).view(-1, 1) for name in specs[0].hp}
-    if not per_variant:
-        hp = {**specs[2].hp, "decay": 0.1}
+    if settings != "per_variant":
+        hp = {**specs[2].hp, "decay": 0.1 if settings == "shared" else 0.0}
     gen = torch.Generator().manual_seed(0)
     w_rule = torch.randn(3, 50, generator=gen, dtype=torch.float64)
     w_kernel = w_rule.clone()
