@@ -6,8 +6,8 @@ its state with fused kernels (`lerp_`, `addcmul_`, `addcdiv_`), so an update rea
 each number a few times instead of once per `+` or `*` of the formula: SGD's update is one pass
 instead of three, and the book preset's four updates take about 40 % less time per step.
 Where every setting is a plain float, Adam, AdamW, AdaGrad and (at a fixed rate) Momentum and
-Nesterov go further and run PyTorch's own fused CPU kernels, one pass in all. `tests/core/test_optimizers.py` holds every kernel equal to
-its rule.
+Nesterov go further and run PyTorch's own fused CPU kernels, one pass in all.
+`tests/core/test_optimizers.py` holds every kernel equal to its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
 tensors shaped like the weights, created at the first step.
