@@ -10,6 +10,17 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LAB_STORE", str(Path(tempfile.mkdtemp(prefix="lab-test-")) / "results.sqlite"))
 os.environ.setdefault("LAB_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """On the shared 2-core machine one thread per process is several times faster for the
+    smallest networks; modules opt in with `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -1,7 +1,6 @@
 """The regularization page: defaults, presets, extreme knobs, and short real runs."""
 
 import pytest
-import torch
 
 from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
 from tests.app.apptest import open_page, train_and_wait
@@ -9,12 +8,7 @@ from tests.app.apptest import open_page, train_and_wait
 P = "regularization"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_defaults_render_every_section():

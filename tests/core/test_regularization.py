@@ -22,13 +22,7 @@ from core.train import Variant, add_l2_grad, batch_order, make_groups, shrink_l1
 SIZES = (784, 32, 16, 10)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """On the shared 2-core machine one thread per process is several times faster."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
