@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import device
 from ui import nav, sidebar
 from ui.i18n import t
 
@@ -14,5 +15,5 @@ pages = [
     for name, icon in nav.pages()
 ]
 current = st.navigation(pages)
-sidebar.status()
-current.run()
+with device.using(sidebar.status()):  # this visitor's device, for the page and the runs it starts
+    current.run()

@@ -17,7 +17,7 @@ from core.optimizers import METHODS, OptimizerSpec
 from core.train import smoothed_loss
 from ui import charts, runner
 from ui.i18n import number, t
-from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, method_label, translated
+from ui.widgets import apply_preset, csv_download, defaults, float64_note, guard, lesson, method_label, translated
 
 P = "foundations"
 LR_GRID = [float(f"{10 ** (k / 10):.3g}") for k in range(-40, 11)]  # 1e-4 .. 10, ten per decade
@@ -678,6 +678,7 @@ def gradcheck_section() -> None:
     )
     with st.spinner(tr("gc_running")):
         frame = run_check(spec)
+    float64_note()
     frame["reading"] = [
         tr("band_none") if ns else tr(f"band_{gradcheck.band(e)}") for e, ns in zip(frame.rel_error, frame.no_signal)
     ]

@@ -21,6 +21,6 @@ for col, dataset in zip(cols, data.DATASETS):
     ok = data.available(dataset)
     col.metric(t(f"common.{dataset}"), t("home.ready") if ok else t("home.missing"))
     if not ok:
-        col.caption(t("home.missing_help", folder=str(data.raw_dir(dataset))))
+        col.caption(t("home.missing_help"))
 cols[2].metric(t("home.saved"), len(runner.store().entries()))
 st.caption(t("home.credits"))

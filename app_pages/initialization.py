@@ -20,7 +20,7 @@ from core.train import smoothed_loss
 from ui import charts, runner
 from ui.colors import color
 from ui.i18n import number, t
-from ui.widgets import apply_preset, csv_download, dataset_select, defaults, guard, lesson, translated
+from ui.widgets import apply_preset, csv_download, dataset_select, defaults, float64_note, guard, lesson, translated
 
 H = "inithist"  # widget-key prefixes of the tabs
 S = "initsym"
@@ -149,6 +149,7 @@ def histograms_tab() -> None:
         width = c2.number_input(t("common.width"), 1, 1000, key=f"{H}.width")
         spec = guard(lambda: InitHistograms(activation=activation, depth=int(depth), width=int(width), **init))
         st.caption(t("initialization.hist_setup", n=spec.n_samples, n_in=spec.n_in))
+        float64_note()
     result = quick(spec.key(), spec)
     with right:
         draw_histograms(result)

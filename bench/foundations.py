@@ -19,7 +19,7 @@ def loop_numeric(spec: GradCheckSpec) -> dict[str, torch.Tensor]:
     out = {}
     with torch.no_grad():
         for name, p in model.named_parameters():
-            flat, grad = p.data.view(-1), torch.zeros(p[0].numel(), dtype=p.dtype)
+            flat, grad = p.data.view(-1), torch.zeros(p[0].numel(), dtype=p.dtype, device=p.device)
             for j in range(flat.numel()):
                 keep = flat[j].item()
                 flat[j] = keep + spec.eps

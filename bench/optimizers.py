@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from core import data
+from core import data, device
 from core.experiments.optimizers import OptimizerComparison
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import path
@@ -28,10 +28,13 @@ def torch_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
 
 
 def sequential_torch(spec: OptimizerComparison) -> float:
-    """The plain way: each model alone, torch.nn layers and torch.optim, same batches."""
+    """The plain way: each model alone, torch.nn layers and torch.optim (their defaults pick
+    the foreach or fused kernels for the device), same batches, on the current device."""
+    dev = device.current()
     x, y = data.subset(spec.n_train, spec.dataset, "train", spec.seed)
+    x, y = x.to(dev), y.to(dev)
     gen = torch.Generator().manual_seed(spec.seed)
-    order = torch.randint(0, len(x), (spec.iterations, spec.batch_size), generator=gen)
+    order = torch.randint(0, len(x), (spec.iterations, spec.batch_size), generator=gen).to(dev)
     start = time.perf_counter()
     for o in spec.optimizers:
         torch.manual_seed(spec.seed)
@@ -41,12 +44,13 @@ def sequential_torch(spec: OptimizerComparison) -> float:
             layers.append(torch.nn.Linear(a, b))
             if i < len(sizes) - 2:
                 layers.append(torch.nn.ReLU())
-        model = torch.nn.Sequential(*layers)
+        model = torch.nn.Sequential(*layers).to(dev)
         opt = torch_optimizer(o, model.parameters())
         for idx in order:
             opt.zero_grad()
             torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
             opt.step()
+    device.synchronize(dev)
     return time.perf_counter() - start
 
 

@@ -15,6 +15,7 @@ import io
 import numpy as np
 import torch
 
+from core import device
 from core.nets import BatchedMLP, NetSpec
 
 MAX_VALUES = 20_000_000  # a checkpoint larger than this is not one this app made
@@ -57,9 +58,10 @@ def pack(model: BatchedMLP, k: int = 0) -> dict:
 
 
 def unpack(doc: dict) -> BatchedMLP:
-    """The network saved by `pack`, in eval mode, as a K = 1 `BatchedMLP`."""
+    """The network saved by `pack`, in eval mode, as a K = 1 `BatchedMLP` on the current device
+    (moved before `flatten`, so that its parameters stay views of one flat tensor there)."""
     net = net_from_dict(doc.get("net"))
-    model = BatchedMLP([net], [0])
+    model = BatchedMLP([net], [0]).to(device.current())
     model.flatten()
     flat = _from_b64(doc["flat"])
     if flat.ndim != 1 or flat.size != model.flat.shape[1] or flat.size > MAX_VALUES:

@@ -1,13 +1,14 @@
-"""Datasets as in-memory tensors: MNIST (bundled), Fashion-MNIST (from a data directory).
+"""Datasets as in-memory tensors: MNIST and Fashion-MNIST, both bundled in `assets/`.
 
 Mini-batches are index gathers on one tensor, so every variant of a lockstep comparison can be
-fed exactly the same samples without a DataLoader.
+fed exactly the same samples without a DataLoader. Both datasets ship as their original gzip IDX
+files, checked against their published MD5 sums, so the lab works offline and on first start.
 """
 
 from __future__ import annotations
 
 import gzip
-import os
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,21 @@ FILES = {
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 DATASETS = ("mnist", "fashion")
+FOLDERS = {"mnist": "mnist", "fashion": "fashion-mnist"}
+MD5 = {  # as published with each dataset (and checked by torchvision)
+    "mnist": {
+        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+    },
+    "fashion": {
+        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+    },
+}
 CLASS_NAMES = {
     "mnist": tuple(str(d) for d in range(10)),
     "fashion": (
@@ -39,21 +55,13 @@ CLASS_NAMES = {
 
 
 class DataMissing(FileNotFoundError):
-    """Raised when a dataset's IDX files cannot be found; the message says where to put them."""
-
-
-def data_dir() -> Path:
-    """Where optional datasets live: `$LAB_DATA_DIR`, else `../shared/data` beside the repo."""
-    env = os.environ.get("LAB_DATA_DIR")
-    return Path(env) if env else ASSETS.parent.parent / "shared" / "data"
+    """Raised when a dataset's IDX files are missing or damaged; the message says which."""
 
 
 def raw_dir(dataset: str) -> Path:
-    if dataset == "mnist":
-        return ASSETS / "mnist"
-    if dataset == "fashion":
-        return data_dir() / "FashionMNIST" / "raw"
-    raise ValueError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
+    return ASSETS / FOLDERS[dataset]
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -71,23 +79,20 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(tuple(int(d) for d in dims))
 
 
-def try_download(dataset: str) -> bool:
-    """Fetch a dataset with torchvision where it is installed and online; False otherwise."""
-    if dataset != "fashion":
-        return False
-    try:
-        from torchvision.datasets import FashionMNIST
-
-        FashionMNIST(str(data_dir()), train=True, download=True)
-        FashionMNIST(str(data_dir()), train=False, download=True)
-        return True
-    except Exception:  # torchvision is optional and may be a broken CUDA build or offline
-        return False
-
-
 def available(dataset: str) -> bool:
     folder = raw_dir(dataset)
     return all((folder / f).exists() for pair in FILES.values() for f in pair)
+
+
+def checked(dataset: str, name: str) -> Path:
+    """The path of one of the dataset's files, after checking its MD5 sum: a damaged or
+    replaced file would otherwise train on wrong data without a word."""
+    path = raw_dir(dataset) / name
+    if not path.exists():
+        raise DataMissing(f"{dataset}: {path.name} is missing from assets/{FOLDERS[dataset]}/; clone the lab again")
+    if hashlib.md5(path.read_bytes()).hexdigest() != MD5[dataset][name]:
+        raise DataMissing(f"{dataset}: {path.name} in assets/{FOLDERS[dataset]}/ is damaged; clone the lab again")
+    return path
 
 
 @lru_cache(maxsize=4)
@@ -95,16 +100,9 @@ def load(dataset: str = "mnist", split: str = "train") -> tuple[torch.Tensor, to
     """All images of a split as float32 [N, 784] in [0, 1] and labels as int64 [N]."""
     if split not in FILES:
         raise ValueError(f"unknown split {split!r}; choose 'train' or 'test'")
-    folder = raw_dir(dataset)
-    if not available(dataset) and not try_download(dataset):
-        raise DataMissing(
-            f"{dataset} files not found in {folder}. Put the four IDX .gz files "
-            f"({', '.join(f for pair in FILES.values() for f in pair)}) there, "
-            "or set LAB_DATA_DIR to a folder holding FashionMNIST/raw/."
-        )
     images_file, labels_file = FILES[split]
-    images = read_idx(folder / images_file)
-    labels = read_idx(folder / labels_file)
+    images = read_idx(checked(dataset, images_file))
+    labels = read_idx(checked(dataset, labels_file))
     x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y

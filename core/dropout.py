@@ -17,7 +17,7 @@ def dropped_units(net: NetSpec, seed: int = 0) -> np.ndarray:
     model = BatchedMLP([net], [seed]).train()
     width = max(net.sizes[1:-1])
     mask = np.zeros((len(net.sizes) - 2, width), dtype=bool)
-    torch.manual_seed(seed)
+    model.generator = torch.Generator().manual_seed(seed)
     for i, n in enumerate(net.sizes[1:-1]):
         kept = model.dropout(torch.ones(1, 1, n), model._p_hidden)
         mask[i, :n] = (kept[0, 0] > 0).numpy()
@@ -35,7 +35,7 @@ def expectation_gap(net: NetSpec, x: torch.Tensor, samples: int = 4000, seed: in
     for rule in ("inverted", "test"):
         spec = replace(net, dropout_scaling=rule, input_dropout=0.0, batchnorm=False)
         model = BatchedMLP([spec], [seed])
-        torch.manual_seed(seed)
+        model.generator = torch.Generator().manual_seed(seed)
         record: list = []
         model.train()(x.expand(samples, -1), record)
         train_mean = record[1][0].mean(1)

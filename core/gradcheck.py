@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from core import device
 from core.nets import BatchedMLP, NetSpec, activate
 from core.train import per_variant_loss
 
@@ -118,12 +119,14 @@ def forward(model: BatchedMLP, x: torch.Tensor, bug: str = "none", bug_layer: in
 
 
 def setup(spec: GradCheckSpec) -> tuple[BatchedMLP, torch.Tensor, torch.Tensor]:
-    """The float64 network and a random batch with random labels."""
-    model = BatchedMLP([spec.net()], [spec.seed]).double()
+    """The float64 network and a random batch with random labels, on the current device, or on
+    the CPU where that device has no float64 (Apple's MPS)."""
+    dev = device.for_dtype(torch.float64)
+    model = BatchedMLP([spec.net()], [spec.seed]).to(dev, torch.float64)
     gen = torch.Generator().manual_seed(spec.seed + 1)
     x = torch.randn(spec.batch, spec.n_in, generator=gen, dtype=torch.float64)
     y = torch.randint(0, spec.n_out, (spec.batch,), generator=gen)
-    return model, x, y
+    return model, x.to(dev), y.to(dev)
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -148,12 +151,12 @@ def numeric(spec: GradCheckSpec, model: BatchedMLP, x: torch.Tensor, y: torch.Te
     flat = torch.cat([v.reshape(-1) for v in base.values()])
     total = flat.numel()
     K = 2 * min(chunk, total)
-    copies = BatchedMLP([spec.net()] * K, [spec.seed] * K).double()
+    copies = BatchedMLP([spec.net()] * K, [spec.seed] * K).to(flat.device, torch.float64)
     grads = torch.empty_like(flat)
     with torch.no_grad():
         for start in range(0, total, chunk):
-            idx = torch.arange(start, min(start + chunk, total))
-            rows = torch.arange(len(idx)) * 2
+            idx = torch.arange(start, min(start + chunk, total), device=flat.device)
+            rows = torch.arange(len(idx), device=flat.device) * 2
             theta = flat.expand(K, total).clone()
             theta[rows, idx] += spec.eps
             theta[rows + 1, idx] -= spec.eps

@@ -6,7 +6,7 @@ its state with fused kernels (`lerp_`, `addcmul_`, `addcdiv_`), so an update rea
 each number a few times instead of once per `+` or `*` of the formula: SGD's update is one pass
 instead of three, and the book preset's four updates take about 40 % less time per step.
 Where every setting is a plain float, Adam, AdamW, AdaGrad and (at a fixed rate) Momentum and
-Nesterov go further and run PyTorch's own fused CPU kernels, one pass in all.
+Nesterov go further and run PyTorch's own fused kernels (CPU and CUDA), one pass in all.
 `tests/core/test_optimizers.py` holds every kernel equal to its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
@@ -67,11 +67,15 @@ def sgd(w, g, s, hp, t):
     _axpy(w, -rate(hp, t), _coupled(w, g, hp))
 
 
+FUSED_DEVICES = ("cpu", "cuda")  # where torch.optim documents fused=True for all four kernels used here
+
+
 def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
-    """PyTorch's fused CPU kernels (the ones `torch.optim` runs with `fused=True`) update the
-    weights in one pass instead of four to six, about three times faster; they take plain-float
-    settings only, so per-variant [k, 1] settings take the kernels below."""
-    return w.device.type == "cpu" and not any(isinstance(v, torch.Tensor) for v in hp.values())
+    """PyTorch's fused kernels (the ones `torch.optim` runs with `fused=True`) update the
+    weights in one pass instead of four to six, about three times faster on the CPU; they take
+    plain-float settings only, so per-variant [k, 1] settings take the kernels below, and so
+    does every device outside FUSED_DEVICES (Apple's MPS has no fused AdaGrad)."""
+    return w.device.type in FUSED_DEVICES and not any(isinstance(v, torch.Tensor) for v in hp.values())
 
 
 def _fused_momentum(w, g, s, hp, nesterov):
@@ -109,14 +113,18 @@ def nesterov(w, g, s, hp, t):
     _axpy(w, 1.0 + m, v)  # ... + (1 + m) * v_new
 
 
-def _step_count(t: int, like: torch.Tensor) -> list[torch.Tensor]:
-    return [torch.tensor(float(t), dtype=like.dtype)]
+def _step_count(s: dict, t: int, like: torch.Tensor) -> list[torch.Tensor]:
+    """The step number as the fused kernels read it: a float32 tensor on the weights' device
+    (torch.optim's own choice), kept in the state and set in place, so a GPU step makes no copy."""
+    if "_t" not in s:  # underscore: the kernel's bookkeeping, not a quantity of the rule
+        s["_t"] = torch.zeros((), dtype=torch.float32, device=like.device)
+    return [s["_t"].fill_(float(t))]
 
 
 def adagrad(w, g, s, hp, t):
     if _fusable(w, hp):
         torch._fused_adagrad_(
-            [w], [g], [_state(s, "h", w)], _step_count(t, w),
+            [w], [g], [_state(s, "h", w)], _step_count(s, t, w),
             lr=rate(hp, t), lr_decay=0.0, weight_decay=hp["weight_decay"], eps=hp["eps"], maximize=False,
         )  # fmt: skip
         return
@@ -137,7 +145,7 @@ def _fused_adam(kernel, w, g, s, hp, t, book):
     b1, b2 = hp["beta1"], hp["beta2"]
     eps = hp["eps"] / (1.0 - b2**t) ** 0.5 if book else hp["eps"]
     kernel(
-        [w], [g], [_state(s, "m", w)], [_state(s, "v", w)], [], _step_count(t, w),
+        [w], [g], [_state(s, "m", w)], [_state(s, "v", w)], [], _step_count(s, t, w),
         lr=rate(hp, t), beta1=b1, beta2=b2, weight_decay=hp["weight_decay"], eps=eps, amsgrad=False, maximize=False,
     )  # fmt: skip
 

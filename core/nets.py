@@ -155,7 +155,11 @@ class BatchedMLP(torch.nn.Module):
                 self.register_buffer(f"var{i}", torch.ones(K, 1, n_out))
             if i < self.n_hidden and any(s.activation == "prelu" for s in specs):
                 self.register_parameter(f"a{i}", torch.nn.Parameter(torch.full((K, 1, 1), PRELU_INIT)))
-        self._groups = _groups([s.activation for s in specs])
+        self._activations = sorted({s.activation for s in specs})
+        for j, name in enumerate(self._activations):  # buffers, so they move with the model
+            rows = [k for k, s in enumerate(specs) if s.activation == name]
+            self.register_buffer(f"_rows{j}", torch.tensor(rows), persistent=False)
+        self.generator: torch.Generator | None = None  # dropout masks; None draws from torch's global one
         self.register_buffer("_p_hidden", torch.tensor([s.dropout for s in specs]).view(K, 1, 1), persistent=False)
         self.register_buffer("_p_input", torch.tensor([s.input_dropout for s in specs]).view(K, 1, 1), persistent=False)
         self._any_hidden_dropout = any(s.dropout > 0 for s in specs)
@@ -235,10 +239,11 @@ class BatchedMLP(torch.nn.Module):
 
     def hidden_activation(self, i: int, h: torch.Tensor) -> torch.Tensor:
         slope = getattr(self, f"a{i}", None)
-        if len(self._groups) == 1:
+        if len(self._activations) == 1:
             return activate(self.specs[0].activation, h, slope)
         out = torch.empty_like(h)
-        for name, idx in self._groups:
+        for j, name in enumerate(self._activations):
+            idx = getattr(self, f"_rows{j}")
             out[idx] = activate(name, h[idx], None if slope is None else slope[idx])
         return out
 
@@ -249,7 +254,7 @@ class BatchedMLP(torch.nn.Module):
         if not self.training:
             return torch.where(self._test_scaling, h * (1.0 - p), h) if self._any_test_scaling else h
         shape = (self.K,) + tuple(h.shape[-2:]) if h.dim() == 3 else (self.K,) + tuple(h.shape)
-        keep = (torch.rand(shape, device=h.device) >= p).to(h.dtype)
+        keep = (torch.rand(shape, device=h.device, generator=self.generator) >= p).to(h.dtype)
         if self._any_test_scaling:
             return h * keep / torch.where(self._test_scaling, torch.ones_like(p), 1.0 - p)
         return h * keep / (1.0 - p)
@@ -275,8 +280,3 @@ class BatchedMLP(torch.nn.Module):
             if self._any_hidden_dropout:
                 h = self.dropout(h, self._p_hidden)
         return h
-
-
-def _groups(activations: list[str]) -> list[tuple[str, torch.Tensor]]:
-    names = sorted(set(activations))
-    return [(n, torch.tensor([k for k, a in enumerate(activations) if a == n])) for n in names]

@@ -16,11 +16,17 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core import device
 from core.activations import BOUNDED, FLAT, max_slope, slope
 from core.nets import BatchedMLP
 from core.train import per_variant_loss
 
 UNIT_TOLERANCE = 1e-6  # units whose weights differ by less than this (relative) count as one
+
+
+def _f64(t: torch.Tensor) -> torch.Tensor:
+    """`t` in float64 for exact statistics: on its device where that has float64, else on the CPU."""
+    return t.double() if device.supports(t.device, torch.float64) else t.cpu().double()
 
 
 @contextmanager
@@ -60,15 +66,15 @@ def activation_stats(model: BatchedMLP, x: torch.Tensor, rec: list | None = None
         for k in range(model.K):
             d = _slopes(model, i, k, z[k], h[k])
             top = max_slope(model.specs[k].activation)
-            hk = h[k].double()
+            hk = _f64(h[k])
             rows.append(
                 {
                     "k": k,
                     "layer": i + 1,
                     "mean": float(hk.mean()),
                     "std": float(hk.std(unbiased=False)),
-                    "flat": float((d.abs() < FLAT * top).double().mean()),
-                    "dead": float((d == 0).all(dim=0).double().mean()),
+                    "flat": float(_f64(d.abs() < FLAT * top).mean()),
+                    "dead": float(_f64((d == 0).all(dim=0)).mean()),
                 }
             )
     return pd.DataFrame(rows)
@@ -80,12 +86,12 @@ def histogram_range(name: str, activations: list[torch.Tensor]) -> tuple[float, 
     all layers together, so that layers are drawn on one scale and growth or shrinkage shows."""
     if name in BOUNDED:
         return BOUNDED[name]
-    pooled = torch.cat([a.reshape(-1) for a in activations]).double()
+    pooled = _f64(torch.cat([a.reshape(-1) for a in activations]))
     pooled = pooled[torch.isfinite(pooled)]
     if pooled.numel() == 0:
         return (0.0, 1.0)
     lo = float(pooled.min())
-    sample = torch.randperm(pooled.numel(), generator=torch.Generator().manual_seed(0))[:100_000]
+    sample = torch.randperm(pooled.numel(), generator=torch.Generator().manual_seed(0))[:100_000].to(pooled.device)
     hi = float(torch.quantile(pooled[sample], 0.995))  # quantile() refuses very large inputs
     if not hi > lo:
         hi = lo + max(abs(lo), 1.0)
@@ -103,8 +109,8 @@ def histograms(model: BatchedMLP, x: torch.Tensor, bins: int = 30) -> pd.DataFra
         lo, hi = histogram_range(model.specs[k].activation, acts)
         edges = np.linspace(lo, hi, bins + 1)
         for i, a in enumerate(acts):
-            values = a.double().reshape(-1).clamp(lo, hi)
-            counts = torch.histc(values, bins=bins, min=lo, max=hi).numpy()
+            values = _f64(a).reshape(-1).clamp(lo, hi)
+            counts = torch.histc(values, bins=bins, min=lo, max=hi).cpu().numpy()
             share = counts / max(values.numel(), 1)
             rows.extend(
                 {"k": k, "layer": i + 1, "left": edges[b], "right": edges[b + 1], "share": float(share[b])}
@@ -134,7 +140,7 @@ def layer_stats(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor) -> pd.DataF
 
 
 def _norm(g: torch.Tensor | None, k: int) -> float:
-    return 0.0 if g is None else float(g[k].double().norm())
+    return 0.0 if g is None else float(_f64(g[k]).norm())
 
 
 @torch.no_grad()
@@ -148,9 +154,9 @@ def unit_stats(model: BatchedMLP) -> pd.DataFrame:
         W = getattr(model, f"W{i}")
         b = getattr(model, f"b{i}", None)
         for k in range(model.K):
-            units = W[k].T.double()  # [n_out, n_in]: one row per unit
+            units = _f64(W[k].T)  # [n_out, n_in]: one row per unit
             if b is not None:
-                units = torch.cat([units, b[k].T.double()], dim=1)
+                units = torch.cat([units, _f64(b[k].T)], dim=1)
             rows.append(
                 {"k": k, "layer": i + 1, "distinct": distinct_rows(units), "spread": float(units.std(0).mean())}
                 if len(units) > 1

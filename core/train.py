@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core import inplace
+from core import device, inplace
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec, rate
 
@@ -54,14 +54,6 @@ class Schedule(Protocol):
 OnEval = Callable[[int, dict[str, np.ndarray], list["Group"]], Iterable[int] | None]
 
 
-def device() -> torch.device:
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 @dataclass
 class MethodSlice:
     """Contiguous variants that share one update rule, with views of their weights and
@@ -73,6 +65,7 @@ class MethodSlice:
     w: torch.Tensor
     g: torch.Tensor
     state: dict = field(default_factory=dict)
+    frozen: torch.Tensor | None = None  # rows (within the slice) whose weights no longer change
 
 
 class BatchedOptimizer:
@@ -100,20 +93,27 @@ class BatchedOptimizer:
         self.seconds = np.zeros(len(specs))  # time spent in each variant's own update
         self.last_hp = [m.hp for m in self.groups]  # with the schedule's factor applied
 
+    def freeze(self, rows: Iterable[int]) -> None:
+        """Keep the weights of these variants (0..K-1) from now on: stopped early or pruned.
+        The rows are known here, on the host, so a step never waits for the device to say which."""
+        rows = set(rows)
+        for m in self.groups:
+            local = [r - m.part.start for r in range(m.part.start, m.part.stop) if r in rows]
+            m.frozen = torch.tensor(local, device=self.flat.device) if local else None
+
     @torch.no_grad()
-    def step(self, lr_factor: torch.Tensor | None = None, active: torch.Tensor | None = None) -> None:
+    def step(self, lr_factor: torch.Tensor | None = None) -> None:
         """One update of every variant. `lr_factor` [K] scales each variant's rate (schedules);
-        variants where `active` [K] is False keep their weights (stopped early)."""
+        frozen variants (`freeze`) keep their weights."""
         self.t += 1
         for i, m in enumerate(self.groups):
             t0 = time.perf_counter()
             hp = m.hp if lr_factor is None else {**m.hp, "lr": m.hp["lr"] * lr_factor[m.part].view(-1, 1)}
             self.last_hp[i] = hp
-            frozen = None if active is None else ~active[m.part]
-            kept = m.w[frozen] if frozen is not None and bool(frozen.any()) else None
+            kept = None if m.frozen is None else m.w.index_select(0, m.frozen)
             inplace.step(m.spec.method, m.spec.book, m.w, m.g, m.state, self.t, hp)
             if kept is not None:
-                m.w[frozen] = kept
+                m.w.index_copy_(0, m.frozen, kept)
             self.seconds[m.part] += (time.perf_counter() - t0) / (m.part.stop - m.part.start)
 
     def rates(self) -> torch.Tensor:
@@ -148,6 +148,14 @@ class Group:
     clip_norm: torch.Tensor
     clip_value: torch.Tensor
     used: frozenset[str] = frozenset()  # which of l2, l1, clip_norm, clip_value any variant sets
+    running: torch.Tensor | None = None  # [k] False where stopped early; None while all run
+
+    def freeze(self, rows: Iterable[int]) -> None:
+        """Stop training these variants (rows of this group) for good; they keep their weights."""
+        rows = set(rows)
+        self.optimizer.freeze(rows)
+        flags = [j not in rows for j in range(len(self.indices))]
+        self.running = None if all(flags) else torch.tensor(flags, device=self.model.flat.device)
 
 
 @dataclass
@@ -274,14 +282,68 @@ def evaluate(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor, chunk: int = 1
     return (loss / n).cpu().numpy(), (correct / n).cpu().numpy()
 
 
-def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[torch.Tensor]:
-    """Mini-batch indices for `steps` steps: a fresh shuffle every epoch, the same for all."""
+def batch_order(n: int, batch_size: int, steps: int, seed: int, dev: torch.device | None = None) -> list[torch.Tensor]:
+    """Mini-batch indices for `steps` steps: a fresh shuffle every epoch, the same for all.
+
+    The shuffles are drawn on the CPU, so every device trains on the same batches, and reach
+    `dev` (the data's device) in one copy: each batch is then a view, never a transfer."""
     gen = torch.Generator().manual_seed(seed)
-    batches: list[torch.Tensor] = []
-    while len(batches) < steps:
-        perm = torch.randperm(n, generator=gen)
-        batches.extend(perm[s : s + batch_size] for s in range(0, n, batch_size))
+    epochs = math.ceil(steps / math.ceil(n / batch_size))
+    perms = torch.stack([torch.randperm(n, generator=gen) for _ in range(epochs)]).to(dev)
+    batches = [perm[s : s + batch_size] for perm in perms for s in range(0, n, batch_size)]
     return batches[:steps]
+
+
+def gather(x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One mini-batch; `index_select` is twice as fast as `x[idx]` on the full training set.
+    The indices must already live on the data's device: a copy per step would cost a wait."""
+    if idx.device != x.device:
+        raise RuntimeError(f"mini-batch indices on {idx.device}, data on {x.device}")
+    return x.index_select(0, idx), y.index_select(0, idx)
+
+
+@dataclass
+class Record:
+    """What one group's steps leave on its device until the host reads them: per-step losses
+    (and gradient norms), the variants that diverged and the step at which they did. Nothing
+    in a step waits for the device, so a GPU can run ahead of Python."""
+
+    losses: torch.Tensor  # [steps, k], NaN where a variant was not live
+    norms: torch.Tensor | None
+    dead: torch.Tensor  # [k] diverged (sticky)
+    died_at: torch.Tensor  # [k] the step it diverged at, 0 while it has not
+
+    @classmethod
+    def empty(cls, steps: int, k: int, dev: torch.device, grad_norms: bool) -> Record:
+        def nans():
+            return torch.full((steps, k), math.nan, device=dev)
+
+        zeros = torch.zeros(k, dtype=torch.long, device=dev)
+        return cls(nans(), nans() if grad_norms else None, zeros.bool(), zeros)
+
+    @torch.no_grad()
+    def add(self, step: int, loss: torch.Tensor, alive: torch.Tensor, live: torch.Tensor, norms) -> None:
+        newly = live & ~alive  # live before this step, not finite or too large now
+        self.died_at.masked_fill_(newly, step)
+        self.dead |= newly
+        self.losses[step - 1] = torch.where(alive, loss, math.nan)
+        if self.norms is not None:
+            self.norms[step - 1] = torch.where(alive, norms, math.nan)
+
+
+def train_step(
+    g: Group, rec: Record, xb: torch.Tensor, yb: torch.Tensor, step: int, lr_factor: torch.Tensor | None = None
+) -> None:
+    """One lockstep step of a group: forward, backward from the logits, the L2 gradient,
+    clipping, each variant's update (its rate times `lr_factor`, where a schedule runs) and the
+    L1 shrink. Losses and divergence go into `rec` on the device; nothing waits for it."""
+    g.model.zero_grad()
+    live = ~rec.dead if g.running is None else ~rec.dead & g.running
+    loss, alive = backward_cross_entropy(g.model(xb), yb, live)
+    add_l2_grad(g, alive)
+    rec.add(step, loss, alive, live, clip(g, rec.norms is not None))
+    g.optimizer.step(lr_factor)
+    shrink_l1(g, g.running)
 
 
 def train(
@@ -300,30 +362,33 @@ def train(
     progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> Run:
-    """Train all variants for `steps` mini-batch steps on (x, y).
+    """Train all variants for `steps` mini-batch steps on (x, y), on `core.device`'s device
+    (the CPU for float64 where that device has none).
 
     Every step records each live variant's training loss; every `eval_every` steps (and at the
     end) loss and accuracy on each of `eval_sets` are recorded as '<name>_loss'/'<name>_acc'.
     After each evaluation `on_eval(step, metrics, groups)` may return variant indices to stop
     (early stopping, pruning): they keep their weights from then on and record nothing more;
     `metrics` maps '<set>_loss'/'<set>_acc' to arrays over all variants (NaN where not live).
+    Dropout masks come from a generator of the run's own, seeded by `seed`.
     """
     if not variants:
         raise ValueError("choose at least one variant to train")
     if steps < 1 or batch_size < 1:
         raise ValueError("steps and batch size must be at least 1")
-    dev = device()
-    torch.manual_seed(seed)  # dropout masks
+    dev = device.for_dtype(dtype)
     x, y = x.to(dev, dtype), y.to(dev)
     eval_sets = {k: (a.to(dev, dtype), b.to(dev)) for k, (a, b) in (eval_sets or {}).items()}
     batch_size = min(batch_size, len(x))
     steps_per_epoch = math.ceil(len(x) / batch_size)
     groups = make_groups(variants, seed, dev, dtype)
+    masks = device.generator(dev, seed)
+    for g in groups:
+        g.model.generator = masks
+    records = [Record.empty(steps, len(g.indices), dev, record_grad_norm) for g in groups]
     K = len(variants)
-    losses = np.full((steps, K), np.nan, dtype=np.float32)
-    grad_norms = np.full((steps, K), np.nan, dtype=np.float32) if record_grad_norm else None
-    diverged_at = [None] * K
-    stopped_at = [None] * K
+    diverged_at: list[int | None] = [None] * K
+    stopped_at: list[int | None] = [None] * K
     schedules = [v.schedule for v in variants]
     evals: list[tuple[int, str, int, float]] = []  # step, metric, variant, value
     stopped = False
@@ -332,7 +397,15 @@ def train(
     def live(k: int) -> bool:
         return diverged_at[k] is None and stopped_at[k] is None
 
+    def sync() -> None:
+        """Read which variants diverged, and when, from the devices."""
+        for g, rec in zip(groups, records):
+            for j, at in enumerate(rec.died_at.tolist()):
+                if at and diverged_at[g.indices[j]] is None:
+                    diverged_at[g.indices[j]] = at
+
     def run_eval(step: int):
+        sync()
         metrics: dict[str, np.ndarray] = {}
         for name, (ex, ey) in eval_sets.items():
             metrics[f"{name}_loss"] = np.full(K, np.nan)
@@ -348,32 +421,16 @@ def train(
             for k in on_eval(step, metrics, groups) or ():
                 if live(k):
                     stopped_at[k] = step
+            for g in groups:
+                g.freeze(j for j, k in enumerate(g.indices) if stopped_at[k] is not None)
 
-    for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed), start=1):
+    report_every = max(1, steps // 100)
+    for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed, dev), start=1):
         if stop is not None and stop():
             stopped = True
             break
-        if not any(live(k) for k in range(K)):  # every variant diverged or was stopped early
-            break
-        xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # twice as fast as x[idx] here
-        for g in groups:
-            g.model.zero_grad()
-            running = [stopped_at[k] is None for k in g.indices]
-            active = None if all(running) else torch.tensor(running, device=dev)
-            loss, alive = backward_cross_entropy(g.model(xb), yb, active)
-            add_l2_grad(g, alive)
-            norms = clip(g, grad_norms is not None)
-            loss_np = loss.detach().cpu().numpy()
-            alive_np = alive.cpu().numpy()
-            for j, k in enumerate(g.indices):
-                if not live(k):
-                    continue
-                if not alive_np[j]:
-                    diverged_at[k] = step
-                    continue
-                losses[step - 1, k] = loss_np[j]
-                if grad_norms is not None:
-                    grad_norms[step - 1, k] = float(norms[j])
+        xb, yb = gather(x, y, idx)
+        for g, rec in zip(groups, records):
             factors = None
             if any(schedules[k] is not None for k in g.indices):
                 factors = torch.tensor(
@@ -381,12 +438,22 @@ def train(
                     device=dev,
                     dtype=g.model.flat.dtype,
                 )
-            g.optimizer.step(factors, active)
-            shrink_l1(g, active)
+            train_step(g, rec, xb, yb, step, factors)
         if eval_every and step % eval_every == 0:
             run_eval(step)
-        if progress is not None and (step % max(1, steps // 100) == 0 or step == steps):
-            progress(step / steps, f"step {step}/{steps}")
+        if step % report_every == 0 or step == steps:
+            sync()
+            if progress is not None:
+                progress(step / steps, f"step {step}/{steps}")
+            if not any(live(k) for k in range(K)):  # every variant diverged or was stopped early
+                break
+    losses = np.full((steps, K), np.nan, dtype=np.float32)
+    grad_norms = np.full((steps, K), np.nan, dtype=np.float32) if record_grad_norm else None
+    for g, rec in zip(groups, records):
+        losses[:, g.indices] = rec.losses.cpu().numpy()
+        if grad_norms is not None:
+            grad_norms[:, g.indices] = rec.norms.cpu().numpy()
+    sync()
     last = int(np.sum(~np.all(np.isnan(losses), axis=1))) if stopped else steps
     if not evals or evals[-1][0] != last:
         run_eval(last)

@@ -8,7 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LAB_STORE", str(Path(tempfile.mkdtemp(prefix="lab-test-")) / "results.sqlite"))
-os.environ.setdefault("LAB_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 
 import pytest  # noqa: E402
 import torch  # noqa: E402

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from core import device
 from core.spec import Result, Spec
 from core.store import Store
 from ui.i18n import t
@@ -90,13 +91,15 @@ def start(spec: Spec) -> Job:
             return job
         job = _jobs[key] = Job(spec)
     who = owner()
+    chosen = device.choice()  # the visitor's device (`core.device.using` around the page)
 
     def work() -> None:
         def progress(fraction: float, message: str) -> None:
             job.fraction = fraction
 
         try:
-            job.result = store().get_or_run(spec, progress, job.stop_event.is_set, who)
+            with device.using(chosen):
+                job.result = store().get_or_run(spec, progress, job.stop_event.is_set, who)
         except Exception as err:  # shown on the page; the traceback goes to the server log
             traceback.print_exc()
             job.error = str(err) or type(err).__name__

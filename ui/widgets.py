@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+import torch
 
-from core import data
+from core import data, device
 from core.optimizers import METHODS, Hyper, OptimizerSpec
 from ui.i18n import lang, t
 
@@ -94,6 +95,13 @@ def csv_download(df: pd.DataFrame, name: str, key: str) -> None:
 
 def lesson(text: str) -> None:
     st.success(f"**{t('common.lesson')}** · {text}")
+
+
+def float64_note() -> None:
+    """Say so where a float64 computation leaves the chosen device for the CPU (Apple's MPS)."""
+    dev = device.current()
+    if not device.supports(dev, torch.float64):
+        st.caption(t("common.float64_on_cpu", device=t(f"common.device_{dev.type}")))
 
 
 def guard(build: Callable[[], object]):

@@ -7,6 +7,7 @@ import json
 import pkgutil
 
 import bench
+from core import device
 
 
 def names() -> list[str]:
@@ -22,6 +23,7 @@ def register(sub) -> None:
 
 def run(args, extra) -> int:
     results = {}
+    print(f"device: {device.describe()}")
     for name in [args.name] if args.name else names():
         results[name] = importlib.import_module(f"bench.{name}").run()
     if args.json:

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core import data
+from core import data, device
 from core.batchnorm import accuracy_by_batch, histograms, preactivations
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Group, Variant, device, evaluate, make_groups, train
+from core.train import Group, Variant, evaluate, make_groups, train
 
 BOOK_SCALES = tuple(float(s) for s in np.logspace(0, -4, 16))
 PLACEMENTS = ("none", "before", "after")
@@ -95,7 +95,7 @@ class BatchNormGrid(Spec):
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        x, y = x.to(device()), y.to(device())
+        x, y = x.to(device.current()), y.to(device.current())
         per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
         variants = self.variants()
         start = _initial(variants, self.seed, x, y)
@@ -201,7 +201,7 @@ class BatchNormComparison(Spec):
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         split = data.make_split(self.n_train, 0.0, self.n_test, self.dataset, self.seed)
-        dev = device()
+        dev = device.current()
         x, y = split.x_train.to(dev), split.y_train.to(dev)
         probe = x[: self.probe]
         per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
@@ -326,7 +326,7 @@ class BatchNormInference(Spec):
             stop=stop,
         )
         model = r.groups[0].model
-        xt, yt = split.x_test.to(device()), split.y_test.to(device())
+        xt, yt = split.x_test.to(device.current()), split.y_test.to(device.current())
         rows = []
         for i, b in enumerate(self.eval_batches):
             for mode, batch_stats in (("batch", True), ("running", False)):

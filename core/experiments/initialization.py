@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from core import data
+from core import data, device
 from core.nets import ACTIVATIONS, INITS, PRELU_INIT, BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.probes import activation_stats, histograms, layer_stats, unit_stats
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, device, make_groups, train
+from core.train import Variant, make_groups, train
 
 INPUT_SEED_OFFSET = 1_000_003  # the random input must not reuse the weights' random stream
 PROBE_SIZE = 256  # training images the depth probe measures on
@@ -117,9 +117,10 @@ class InitHistograms(Spec):
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         nets = self.nets()
         # float64: a badly scaled deep stack overflows float32 long before it stops being instructive
-        model = BatchedMLP(nets, [self.seed] * len(nets)).double()
+        dev = device.for_dtype(torch.float64)
+        model = BatchedMLP(nets, [self.seed] * len(nets)).to(dev, torch.float64)
         gen = torch.Generator().manual_seed(self.seed + INPUT_SEED_OFFSET)
-        x = torch.randn(self.n_samples, self.n_in, generator=gen, dtype=torch.float64)
+        x = torch.randn(self.n_samples, self.n_in, generator=gen, dtype=torch.float64).to(dev)
         names = [init_label(n) for n in nets]
         extra = {"init": list(self.inits)}
         stats = tag(activation_stats(model, x), names, **extra)
@@ -193,9 +194,9 @@ class DepthProfile(Spec):
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        probe = (x[:PROBE_SIZE].to(device()), y[:PROBE_SIZE].to(device()))
+        probe = (x[:PROBE_SIZE].to(device.current()), y[:PROBE_SIZE].to(device.current()))
         variants = self.variants()
-        frames = [self.profile(make_groups(variants, self.seed, device()), probe, "init")]
+        frames = [self.profile(make_groups(variants, self.seed, device.current()), probe, "init")]
         summary = pd.DataFrame({"variant": [v.name for v in variants]})
         if self.steps:
             r = train(variants, x, y, batch_size=self.batch_size, steps=self.steps, seed=self.seed, stop=stop)
@@ -277,7 +278,7 @@ class Symmetry(Spec):
         xt, yt = data.subset(2000, self.dataset, "test", self.seed)
         variants = self.variants()
         names = [v.name for v in variants]
-        rows = [self.units(make_groups(variants, self.seed, device()), 0, names)]
+        rows = [self.units(make_groups(variants, self.seed, device.current()), 0, names)]
 
         def on_eval(step: int, metrics, groups) -> None:
             rows.append(self.units(groups, step, names))

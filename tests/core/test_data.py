@@ -1,6 +1,7 @@
 """IDX parsing, the bundled MNIST, deterministic subsets and splits."""
 
 import gzip
+import hashlib
 import struct
 
 import numpy as np
@@ -58,13 +59,37 @@ def test_split_holds_out_validation_from_training():
         data.make_split(100, 1.0)
 
 
-def test_fashion_from_the_data_directory_or_a_clear_message(tmp_path, monkeypatch):
-    x, y = data.load("fashion", "test")  # tests point LAB_DATA_DIR at ../shared/data
-    assert x.shape == (10000, 784)
+def test_fashion_is_bundled_with_its_ten_classes():
+    x, y = data.load("fashion", "test")
+    assert x.shape == (10000, 784) and sorted(set(y.tolist())) == list(range(10))
+    assert data.available("fashion") and len(data.CLASS_NAMES["fashion"]) == 10
+
+
+def test_every_bundled_file_matches_its_published_md5():
+    for dataset in data.DATASETS:
+        for pair in data.FILES.values():
+            for name in pair:
+                assert data.checked(dataset, name).exists()
+
+
+def test_a_missing_or_damaged_file_gives_a_clear_message(tmp_path, monkeypatch):
+    folder = tmp_path / data.FOLDERS["mnist"]
+    folder.mkdir()
+    images, labels = np.arange(3 * 784).reshape(3, 28, 28) % 256, np.array([3, 1, 4])
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
+    sums = {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in folder.iterdir()}
+    monkeypatch.setattr(data, "ASSETS", tmp_path)
+    monkeypatch.setitem(data.MD5, "mnist", sums)
     data.load.cache_clear()
-    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
     try:
-        with pytest.raises(data.DataMissing, match="LAB_DATA_DIR"):
-            data.load("fashion", "train")
+        x, y = data.load("mnist", "test")  # tiny files of our own, checked like the real ones
+        assert x.shape == (3, 784) and y.tolist() == [3, 1, 4]
+        with pytest.raises(data.DataMissing, match="missing"):
+            data.load("mnist", "train")
+        (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x03abc"))
+        data.load.cache_clear()
+        with pytest.raises(data.DataMissing, match="damaged"):
+            data.load("mnist", "test")
     finally:
         data.load.cache_clear()

@@ -162,7 +162,6 @@ def test_a_schedule_scales_the_rate_over_the_whole_run():
     assert slow[0] == plain[0] and not np.allclose(slow[-3:], plain[-3:])
 
 
-@pytest.mark.skipif(not data.available("fashion"), reason="Fashion-MNIST files are not present")
 def test_fashion_mnist_runs_with_its_class_names():
     result = MnistLab(**TINY, dataset="fashion", hidden=(8,)).run()
     assert result.extras["class_names"][9] == "Ankle boot"

@@ -211,4 +211,4 @@ def test_inplace_kernel_equals_the_pure_rule(method, book, settings):
         w_rule = specs[0].step(w_rule, g, s_rule, t, hp)
         inplace.step(method, specs[0].book, w_kernel, g, s_kernel, t, hp)
         torch.testing.assert_close(w_kernel, w_rule, rtol=1e-12, atol=1e-12)
-    assert set(s_kernel) == set(s_rule)
+    assert {k for k in s_kernel if not k.startswith("_")} == set(s_rule)  # _t: the fused kernels step count
