@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import device
-from ui import nav, sidebar
+from ui import nav, runner, sidebar
 from ui.i18n import t
 
 st.set_page_config(page_title="NN Training Lab", page_icon=":material/neurology:", layout="wide")
@@ -15,5 +15,6 @@ pages = [
     for name, icon in nav.pages()
 ]
 current = st.navigation(pages)
+runner.remember_owner()
 with device.using(sidebar.status()):  # this visitor's device, for the page and the runs it starts
     current.run()

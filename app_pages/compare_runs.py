@@ -153,6 +153,7 @@ def actions(picked: pd.DataFrame) -> None:
     allowed = picked[may_delete(picked)]["key"].tolist()
     if c3.button(t("compare_runs.delete", n=len(allowed)), key=f"{P}.delete", disabled=not allowed):
         n = store.delete(allowed, runner.owner())
+        runner.forget(allowed)
         refresh()
         st.toast(t("compare_runs.deleted", n=n))
         st.rerun()
@@ -161,15 +162,19 @@ def actions(picked: pd.DataFrame) -> None:
 
 
 def refresh() -> None:
-    """Forget cached results and the table's selection after the store changed."""
-    st.cache_data.clear()
+    """Forget the table's selection after the store changed."""
     st.session_state[f"{P}.version"] = st.session_state.get(f"{P}.version", 0) + 1
 
 
 def import_section() -> None:
     st.markdown(f"#### {t('compare_runs.import_title')}")
     st.caption(t("compare_runs.import_help", mb=exchange.MAX_BYTES // (1024 * 1024)))
-    upload = st.file_uploader(t("compare_runs.import_file"), type=["json"], key=f"{P}.upload")
+    upload = st.file_uploader(
+        t("compare_runs.import_file"),
+        type=["json"],
+        key=f"{P}.upload",
+        max_upload_size=exchange.MAX_BYTES // (1024 * 1024),
+    )
     if upload is None or not st.button(t("compare_runs.import"), key=f"{P}.import"):
         return
     try:

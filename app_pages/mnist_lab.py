@@ -12,7 +12,7 @@ from core import checkpoint, data
 from core.experiments.mnist_lab import MnistLab, confidently_wrong, layer_table, live_epochs
 from core.nets import INITS, BatchedMLP
 from core.optimizers import METHODS, OptimizerSpec
-from core.preprocess import ImageRejected, from_array, preprocess, read_upload
+from core.preprocess import MAX_BYTES, ImageRejected, from_array, preprocess, read_upload
 from core.schedules import SCHEDULES
 from core.spec import Result
 from ui import charts, runner
@@ -411,7 +411,12 @@ def drawn_image():
 
 
 def uploaded_image():
-    upload = st.file_uploader(t("mnist_lab.upload"), type=["png", "jpg", "jpeg"], key=f"{P}.upload")
+    upload = st.file_uploader(
+        t("mnist_lab.upload"),
+        type=["png", "jpg", "jpeg"],
+        key=f"{P}.upload",
+        max_upload_size=MAX_BYTES // (1024 * 1024),
+    )
     if upload is None:
         return None
     try:

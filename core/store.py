@@ -186,6 +186,12 @@ class Store:
         cols = ["key", "kind", "spec", "created", "seconds", "owner", "complete", "format"]
         return pd.DataFrame(rows, columns=cols)
 
+    def stamp(self, key: str) -> tuple[float, bool] | None:
+        """When the entry of `key` was stored and whether it is complete, without reading it."""
+        with self._connect() as db:
+            row = db.execute("SELECT created, complete FROM results WHERE key = ?", (key,)).fetchone()
+        return None if row is None else (row[0], bool(row[1]))
+
     def load(self, key: str) -> Result | None:
         """A stored result by key, complete or not; None if missing or unreadable."""
         with self._connect() as db:

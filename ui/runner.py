@@ -1,53 +1,35 @@
-"""Long experiments run in a background thread, so a page stays responsive, a Stop button
-works, and leaving the page does not lose the run: the result lands in the store either way.
+"""Long experiments run in the server's job queue (`core.jobs`), so a page stays responsive, a
+Stop button works, and leaving the page does not lose the run: the result lands in the store
+either way.
 
-Jobs are process-wide and keyed by the spec: two browser sessions asking for the same spec
-watch one job.
+The queue is process-wide: visitors asking for the same spec share one job, and at most
+`LAB_WORKERS` runs train at once. Each visitor is two ids: `visitor()`, this browser tab's
+session, which watches jobs; and `owner()`, a random token kept in a cookie, so that a reload, a
+new tab or a deep link in the same browser owns the same runs.
 """
 
 from __future__ import annotations
 
 import atexit
-import threading
+import os
+import re
+import secrets
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import streamlit as st
 
 from core import device
+from core.jobs import Job, JobQueue, default_workers
+from core.result_cache import ResultCache
 from core.spec import Result, Spec
-from core.store import Store
+from core.store import Store, clear_policy
 from ui.i18n import t
 
-
-@dataclass
-class Job:
-    spec: Spec
-    fraction: float = 0.0
-    started: float = field(default_factory=time.time)
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    result: Result | None = None
-    error: str | None = None
-    done: bool = False
-    thread: threading.Thread | None = None
-
-
-_jobs: dict[str, Job] = {}
-_guard = threading.Lock()
-
-
-@atexit.register
-def _stop_all() -> None:
-    """Ask unfinished jobs to stop and wait for them: a thread still inside PyTorch when the
-    interpreter exits aborts the process. What they trained so far is stored as a partial run."""
-    for job in list(_jobs.values()):
-        job.stop_event.set()
-    for job in list(_jobs.values()):
-        if job.thread is not None:
-            job.thread.join(timeout=60)
+COOKIE = "lab_owner"
+TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 @st.cache_resource
@@ -55,68 +37,114 @@ def store() -> Store:
     return Store()
 
 
+def _run(job: Job) -> Result:
+    def progress(fraction: float, message: str) -> None:
+        job.fraction, job.message = fraction, message
+
+    try:
+        with device.using(job.device):
+            return store().get_or_run(job.spec, progress, job.stopped, job.owner)
+    except Exception:
+        traceback.print_exc()  # the page shows the message; the server log keeps the traceback
+        raise
+
+
+def abandon_seconds() -> float | None:
+    """On a shared deployment (`LAB_CLEAR` own or none), a run nobody watches for
+    `$LAB_ABANDON_S` seconds (default 120) is stopped; on a laptop a run left alone finishes."""
+    if clear_policy() == "all":
+        return None
+    env = os.environ.get("LAB_ABANDON_S", "")
+    return float(env) if re.fullmatch(r"\d+(\.\d*)?", env.strip()) else 120.0
+
+
+@st.cache_resource
+def queue() -> JobQueue:
+    q = JobQueue(_run, default_workers(), abandon_seconds())
+    atexit.register(q.close)
+    return q
+
+
+@st.cache_resource
+def cache() -> ResultCache:
+    """Decoded results shared by every visitor, bounded by their size (`$LAB_CACHE_MB`, default 256)."""
+    env = os.environ.get("LAB_CACHE_MB", "")
+    return ResultCache(int(env) * 2**20 if env.isdigit() else 256 * 2**20)
+
+
+def visitor() -> str:
+    """This browser tab's session."""
+    if "visitor" not in st.session_state:
+        st.session_state["visitor"] = uuid.uuid4().hex
+    return st.session_state["visitor"]
+
+
 def owner() -> str:
-    """An id for this browser session: on a shared deployment it may delete only its own runs."""
+    """Whose runs these are: a token from this browser's cookie, or a new random one (32 hex
+    digits, which no other visitor can guess) that `remember_owner` writes there."""
     if "owner" not in st.session_state:
-        st.session_state["owner"] = uuid.uuid4().hex
+        try:
+            token = st.context.cookies.get(COOKIE, "")
+        except Exception:  # no browser behind the script (bare mode, tests)
+            token = ""
+        if not isinstance(token, str) or not TOKEN.fullmatch(token):
+            token = secrets.token_hex(16)
+            st.session_state["owner_new"] = True
+        st.session_state["owner"] = token
     return st.session_state["owner"]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _cached(key: str, _spec: Spec) -> Result | None:
-    return store().get(_spec)
+def remember_owner() -> None:
+    """Keep a new owner token in the browser for a year (the entry point calls this each run)."""
+    token = owner()
+    if st.session_state.pop("owner_new", False):
+        cookie = f"{COOKIE}={token}; path=/; max-age=31536000; SameSite=Strict"
+        st.sidebar.html(f"<script>document.cookie = '{cookie}';</script>", unsafe_allow_javascript=True)
 
 
 def stored(spec: Spec) -> Result | None:
-    """The stored result of `spec`, from memory after the first read."""
-    result = _cached(spec.key(), spec)
-    if result is None:
-        _cached.clear()  # don't remember a miss: the run may finish any moment
-    return result
+    """The stored complete result of `spec`, from memory after the first read (a miss is not
+    remembered and evicts nothing: the run may finish any moment)."""
+    key = (spec.key(), "complete")
+    found = cache().get(key)
+    if found is None:
+        found = store().get(spec)
+        if found is not None:
+            cache().put(key, found)
+    return found
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def load(key: str, created: float) -> Result | None:
     """A stored result by key, complete or not (e.g. a saved model or a run to compare); `created`
     tells a re-run apart from the entry it replaced."""
-    return store().load(key)
+    found = cache().get((key, created))
+    if found is None:
+        found = store().load(key)
+        if found is not None:
+            cache().put((key, created), found)
+    return found
+
+
+def forget(keys: list[str]) -> None:
+    """Drop deleted results from memory (nobody else's cached results go with them)."""
+    cache().drop(set(keys))
+
+
+def expected_seconds(kind: str) -> float | None:
+    """How long runs of this kind took on this server (the median of the stored ones)."""
+    e = store().entries()
+    s = e.loc[(e["kind"] == kind) & (e["complete"] == 1), "seconds"]
+    return float(s.median()) if len(s) else None
 
 
 def start(spec: Spec) -> Job:
-    """Start (or join) the background job computing `spec`."""
-    key = spec.key()
-    with _guard:
-        job = _jobs.get(key)
-        if job is not None and not job.done:
-            return job
-        job = _jobs[key] = Job(spec)
-    who = owner()
-    chosen = device.choice()  # the visitor's device (`core.device.using` around the page)
-
-    def work() -> None:
-        def progress(fraction: float, message: str) -> None:
-            job.fraction = fraction
-
-        try:
-            with device.using(chosen):
-                job.result = store().get_or_run(spec, progress, job.stop_event.is_set, who)
-        except Exception as err:  # shown on the page; the traceback goes to the server log
-            traceback.print_exc()
-            job.error = str(err) or type(err).__name__
-        job.done = True
-
-    job.thread = threading.Thread(target=work, daemon=True, name=f"job-{key[:8]}")
-    job.thread.start()
-    return job
-
-
-def running(spec: Spec) -> Job | None:
-    return _jobs.get(spec.key())
+    """Queue `spec` (or join its job) for this visitor, on this visitor's device."""
+    return queue().submit(spec, visitor(), owner(), device.choice(), expected_seconds(spec.kind))
 
 
 def wait(spec: Spec, timeout: float = 600) -> Job | None:
     """Block until the job of `spec` is done (for tests and the command line)."""
-    job = running(spec)
+    job = queue().get(spec.key())
     end = time.time() + timeout
     while job is not None and not job.done and time.time() < end:
         time.sleep(0.05)
@@ -124,42 +152,61 @@ def wait(spec: Spec, timeout: float = 600) -> Job | None:
 
 
 def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] | None = None) -> Result | None:
-    """The result of `spec` if stored; otherwise a button to start it, or the live progress of
-    the job (with a Stop button). Stopping keeps what was trained so far on the page.
-    `live`, if given, draws more of the run in progress (e.g. its curves so far) under the bar."""
+    """The result of `spec` if stored; otherwise a button to queue it, or the job's place in the
+    queue or live progress (with a Stop button). A stopped run's partial result stays on the page,
+    also after the job has left memory. `live`, if given, draws more of the run in progress (e.g.
+    its curves so far) under the bar."""
     result = stored(spec)
     if result is not None:
         return result
-    job = running(spec)
-    if job is None or (job.done and job.result is None and job.error is None):
-        if st.button(label, key=key, type="primary"):
-            start(spec)
-            st.rerun()
+    job = queue().watch(spec.key(), visitor())
+    if job is not None and not job.done:
+        _progress(spec, live)
         return None
-    if job.done:
-        if job.error:
-            st.error(t("common.run_failed", error=job.error))
-            return None
-        if not job.result.complete:
-            st.info(t("common.stopped_partial"))
-            if st.button(t("common.run_again"), key=f"{key}-again"):
-                start(spec)
-                st.rerun()
-        return job.result
-    _progress(spec, live)
-    return None
+    if job is not None and job.error:
+        st.error(t("common.run_failed", error=job.error))
+    partial = job.result if job is not None and job.result is not None else _partial(spec)
+    if partial is not None and not partial.complete:
+        st.info(t("common.abandoned_partial" if job is not None and job.abandoned else "common.stopped_partial"))
+        label = t("common.run_again")
+    others = queue().get(spec.key())
+    if others is not None and not others.done:
+        st.caption(t("common.others_running"))
+    if st.button(label, key=key, type="primary"):
+        start(spec)
+        st.rerun()
+    return partial if partial is not None and not partial.complete else None
+
+
+def _partial(spec: Spec) -> Result | None:
+    """The stored partial result of `spec` (a run stopped before its end), if any."""
+    stamp = store().stamp(spec.key())
+    return None if stamp is None or stamp[1] else load(spec.key(), stamp[0])
 
 
 @st.fragment(run_every=0.5)
 def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
-    job = running(spec)
+    job = queue().watch(spec.key(), visitor())
     if job is None or job.done:
         st.rerun(scope="app")
         return
-    elapsed = time.time() - job.started
-    fraction = min(job.fraction, 1.0)  # the core's own message is English: the bar shows a percentage
-    st.progress(fraction, text=t("common.progress", percent=f"{100 * fraction:.0f}", seconds=f"{elapsed:.0f}"))
-    if st.button(t("common.stop"), key=f"stop-{spec.key()}"):
-        job.stop_event.set()
-    if live is not None:
+    if job.started is None:
+        ahead, seconds = queue().position(job)
+        text = (
+            t("common.queued", ahead=ahead)
+            if seconds is None
+            else t("common.queued_eta", ahead=ahead, seconds=f"{seconds:.0f}")
+        )
+        st.info(text)
+        stop_label = t("common.cancel")
+    else:
+        fraction = min(job.fraction, 1.0)  # the core's own message is English: the bar shows a percentage
+        elapsed = time.time() - job.started
+        st.progress(fraction, text=t("common.progress", percent=f"{100 * fraction:.0f}", seconds=f"{elapsed:.0f}"))
+        stop_label = t("common.stop")
+    if st.button(stop_label, key=f"stop-{spec.key()}"):
+        if not queue().leave(spec.key(), visitor()):
+            st.toast(t("common.detached"))
+        st.rerun(scope="app")
+    if live is not None and job.started is not None:
         live()

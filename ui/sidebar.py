@@ -51,13 +51,17 @@ def device_choice() -> str | None:
 def store_status() -> None:
     store = runner.store()
     entries = store.entries()
-    st.caption(t("common.store_status", n=len(entries), path=str(store.path)))
     policy = clear_policy()
+    if policy == "all":  # a laptop: the owner may want the file; a shared server keeps its paths to itself
+        st.caption(t("common.store_status", n=len(entries), path=str(store.path)))
+    else:
+        st.caption(t("common.store_count", n=len(entries)))
     if policy == "none":
         st.caption(t("common.clear_disabled"))
         return
     label = t("common.clear_all") if policy == "all" else t("common.clear_own")
     if st.button(label, key="clear-store", disabled=entries.empty):
+        keys = store.entries()["key"].tolist()
         n = store.clear(runner.owner())
-        st.cache_data.clear()
+        runner.forget(sorted(set(keys) - set(store.entries()["key"])))
         st.toast(t("common.cleared", n=n))

@@ -12,7 +12,7 @@ P = "hps"
 
 
 def wait_for_all_jobs(at: AppTest) -> None:
-    for job in list(runner._jobs.values()):
+    for job in runner.queue().jobs():
         runner.wait(job.spec)
     at.run()
     assert not at.exception, at.exception

@@ -61,7 +61,7 @@ def test_bad_settings_give_a_message_not_a_traceback():
 
 
 def finish_jobs() -> None:
-    for job in list(runner._jobs.values()):
+    for job in runner.queue().jobs():
         runner.wait(job.spec)
 
 

@@ -76,11 +76,11 @@ def test_mnist_comparison_trains_and_shows_results():
     at.number_input(key="optmnist.hidden").set_value(1)
     at.number_input(key="optmnist.width").set_value(8)
     at.run()
-    before = set(runner._jobs)
+    before = {job.key for job in runner.queue().jobs()}
     at.button(key="optmnist.train").click()
     at.run()
     assert not at.exception
-    started = [job for key, job in runner._jobs.items() if key not in before]
+    started = [job for job in runner.queue().jobs() if job.key not in before]
     assert len(started) == 1, "the Train button starts exactly one background job"
     job = runner.wait(started[0].spec, timeout=300)
     assert job.done and job.error is None

@@ -29,10 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
+def serve(**env: str):
+    """`streamlit run` on a free port with its own store; yields (url, store path)."""
     port = free_port()
-    env = {**os.environ, "LAB_STORE": str(Path(tempfile.mkdtemp(prefix="lab-e2e-")) / "results.sqlite")}
+    store = Path(tempfile.mkdtemp(prefix="lab-e2e-")) / "results.sqlite"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -48,7 +48,7 @@ def app_url():
             "127.0.0.1",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "LAB_STORE": str(store), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -63,9 +63,23 @@ def app_url():
     else:
         proc.kill()
         pytest.fail("the app did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url, store
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The app as on a laptop (LAB_CLEAR=all)."""
+    yield from (url for url, _ in serve())
+
+
+@pytest.fixture(scope="session")
+def shared_app():
+    """The app as a class shares it (LAB_CLEAR=own): (url, store path)."""
+    yield from serve(LAB_CLEAR="own")
 
 
 @pytest.fixture(scope="session")
