@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import exchange, runs
 from core.store import clear_policy
+from core.verify import Verification
 from ui import charts, runner
 from ui.i18n import t
 from ui.widgets import lesson, translated
@@ -54,6 +55,7 @@ def shown_table(df: pd.DataFrame) -> pd.DataFrame:
             t("compare_runs.col_date"): df["created"],
             t("compare_runs.col_seconds"): df["seconds"].round(1),
             t("compare_runs.col_complete"): df["complete"],
+            t("compare_runs.col_imported"): df["imported"],
         }
     )
     for metric, key in METRIC_COLUMNS.items():
@@ -161,6 +163,27 @@ def actions(picked: pd.DataFrame) -> None:
         st.caption(t("compare_runs.not_yours", n=len(keys) - len(allowed)))
 
 
+def verify(picked: pd.DataFrame) -> None:
+    """Recompute one picked run here and compare its numbers: the way to tell whether an
+    imported run (or any other) is what it claims to be."""
+    if len(picked) != 1:
+        return
+    row = picked.iloc[0]
+    st.markdown(f"#### {t('compare_runs.verify_title')}")
+    st.caption(t("compare_runs.verify_help_imported" if row["imported"] else "compare_runs.verify_help"))
+    verdict = runner.result_or_button(Verification(run_key=row["key"]), t("compare_runs.verify"), key=f"{P}.verify")
+    if verdict is None or not verdict.complete:
+        return
+    if verdict.extras["matches"]:
+        st.success(t("compare_runs.verified"))
+    else:
+        st.error(t("compare_runs.not_verified", n=verdict.extras["n_differences"]))
+        diff = verdict.frames["differences"]
+        st.dataframe(
+            diff.set_axis([t(f"compare_runs.col_{c}") for c in diff.columns], axis=1), hide_index=True, width="stretch"
+        )
+
+
 def refresh() -> None:
     """Forget the table's selection after the store changed."""
     st.session_state[f"{P}.version"] = st.session_state.get(f"{P}.version", 0) + 1
@@ -207,5 +230,6 @@ else:
     else:
         overlay(picked)
         actions(picked)
+        verify(picked)
     lesson(t("compare_runs.lesson"))
 import_section()

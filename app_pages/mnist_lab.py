@@ -211,13 +211,18 @@ def saved_models() -> pd.DataFrame:
 
 
 def model_label(row) -> str:
-    s = json.loads(row.spec)
-    widths = "-".join(map(str, s["hidden"])) or "0"
     when = pd.to_datetime(row.created, unit="s").strftime("%m-%d %H:%M")
+    try:
+        s = MnistLab.from_dict(json.loads(row.spec))
+    except ValueError:
+        return f"{when} · {t('mnist_lab.model_unreadable')}"
+    widths = "-".join(map(str, s.hidden)) or "0"
     result = runner.load(row.key, row.created)
-    acc = f" · {result.extras['test_acc']:.1%}" if result is not None and "test_acc" in result.extras else ""
+    acc = result.extras.get("test_acc") if result is not None else None
+    acc = f" · {acc:.1%}" if isinstance(acc, float) else ""
     partial = "" if row.complete else f" · {t('mnist_lab.partial')}"
-    return f"{when} · 784-{widths}-10 {s['activation']} · {s['optimizer']['method']} · {s['epochs']} ep{acc}{partial}"
+    imported = f" · {t('mnist_lab.imported')}" if row.imported else ""
+    return f"{when} · 784-{widths}-10 {s.activation} · {s.optimizer.method} · {s.epochs} ep{acc}{partial}{imported}"
 
 
 def pick_model(current: MnistLab, key: str):
@@ -234,15 +239,18 @@ def pick_model(current: MnistLab, key: str):
     chosen = st.selectbox(t("mnist_lab.model"), keys, format_func=labels.get, key=key)
     row = models.set_index("key").loc[chosen]
     result = runner.load(chosen, row["created"])
-    if result is None or "model" not in result.extras:
-        st.warning(t("mnist_lab.model_unreadable"))
-        return None
-    try:
+    try:  # a damaged or forged entry is refused here, before any chart reads it
+        spec = MnistLab.from_dict(json.loads(row["spec"]))
+        if result is None or "model" not in result.extras:
+            raise ValueError("no saved network")
+        spec.check(result)
         model = load_model(chosen, row["created"])
     except ValueError as err:
         st.warning(t("mnist_lab.model_unreadable") + f" ({err})")
         return None
-    return MnistLab(**json.loads(row["spec"])), result, model
+    if result.imported:
+        st.caption(t("common.imported_note"))
+    return spec, result, model
 
 
 def image_grid(images: np.ndarray, captions: list[str], per_row: int = 8) -> None:

@@ -28,15 +28,27 @@ def _to_b64(array: np.ndarray) -> str:
 
 
 def _from_b64(text: str) -> np.ndarray:
-    return np.load(io.BytesIO(base64.b64decode(text.encode("ascii"), validate=True)), allow_pickle=False)
+    """A float array saved by `_to_b64`; anything else (bad base64, not .npy, another dtype) is a ValueError."""
+    if not isinstance(text, str):
+        raise ValueError("a saved array must be base64 text")
+    try:
+        array = np.load(io.BytesIO(base64.b64decode(text.encode("ascii"), validate=True)), allow_pickle=False)
+    except (ValueError, OSError, EOFError, UnicodeEncodeError) as err:
+        raise ValueError(f"a saved array cannot be read ({err})") from err
+    if array.dtype.kind != "f":  # NaN is fine: a diverged network is saved as it ended
+        raise ValueError("a saved array must hold floating-point numbers")
+    return array
 
 
 def net_from_dict(d: dict) -> NetSpec:
-    """A NetSpec from its JSON form (lists become tuples; unknown fields are refused)."""
+    """A NetSpec from its JSON form (lists become tuples; unknown fields and wrong types are refused)."""
     names = {f.name for f in dataclasses.fields(NetSpec)}
     if not isinstance(d, dict) or set(d) - names:
         raise ValueError("the checkpoint's network description is not a NetSpec")
-    return NetSpec(**{**d, "sizes": tuple(int(s) for s in d.get("sizes", NetSpec.sizes))})
+    try:
+        return NetSpec(**{**d, "sizes": tuple(int(s) for s in d.get("sizes", NetSpec.sizes))})
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"the checkpoint's network description is not a NetSpec ({err})") from err
 
 
 def _statistics(model: BatchedMLP) -> dict[str, torch.Tensor]:
@@ -60,6 +72,12 @@ def pack(model: BatchedMLP, k: int = 0) -> dict:
 def unpack(doc: dict) -> BatchedMLP:
     """The network saved by `pack`, in eval mode, as a K = 1 `BatchedMLP` on the current device
     (moved before `flatten`, so that its parameters stay views of one flat tensor there)."""
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("flat"), str)
+        or not isinstance(doc.get("buffers", {}), dict)
+    ):
+        raise ValueError("this is not a saved network")
     net = net_from_dict(doc.get("net"))
     model = BatchedMLP([net], [0]).to(device.current())
     model.flatten()

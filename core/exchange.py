@@ -2,14 +2,15 @@
 spreadsheet), and import a JSON export into another store.
 
 An import is checked as a whole before anything is written: the file's size, its schema, every
-frame's shape and type, and every run's key against the hash of its kind and settings (so an
-imported result can only ever be found by the experiment it really belongs to). A file that
-fails any check changes nothing.
+frame's shape and type, every run's settings (they must build a valid spec whose key is the run's
+key, so an imported result can only ever be found by the experiment it really belongs to), and
+every result as its spec's `check` reads it (a saved network must be that spec's network). A file
+that fails any check changes nothing. Imported runs are marked as such in the store; `core.verify`
+recomputes one and says whether its numbers were real.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -39,25 +40,6 @@ class ImportRejected(ValueError):
 class Imported:
     added: list[str]
     skipped: list[str]  # already in the store: kept as they were
-
-
-class _StoredSpec:
-    """Stands in for a spec when writing an imported run: its key, kind and settings."""
-
-    def __init__(self, key: str, kind: str, settings: dict):
-        self.kind, self._key, self._settings = kind, key, settings
-
-    def key(self) -> str:
-        return self._key
-
-    def to_dict(self) -> dict:
-        return self._settings
-
-
-def key_of(kind: str, settings: dict) -> str:
-    """The store key a spec of `kind` with these settings has (see `Spec.key`)."""
-    canonical = json.dumps({"kind": kind, "spec": settings, "format": FORMAT}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 def _payload(result: Result) -> dict:
@@ -110,18 +92,18 @@ def import_json(store: Store, raw: bytes, owner: str | None = None) -> Imported:
     runs = parse(raw)
     present = set(store.entries()["key"])
     added, skipped = [], []
-    for run, result in runs:
+    for spec, run, result in runs:
         if run["key"] in present:
             skipped.append(run["key"])
             continue
-        spec = _StoredSpec(run["key"], run["kind"], run["spec"])
-        store.put(spec, result, run["seconds"], owner, created=run["created"])
+        store.put(spec, result, run["seconds"], owner, created=run["created"], imported=True)
         added.append(run["key"])
     return Imported(added, skipped)
 
 
-def parse(raw: bytes) -> list[tuple[dict, Result]]:
-    """Every run of an export with its decoded result; `ImportRejected` says what is wrong."""
+def parse(raw: bytes) -> list[tuple[Spec, dict, Result]]:
+    """Every run of an export with its spec and decoded result, each checked by its spec as the
+    pages will read it; `ImportRejected` says what is wrong."""
     if len(raw) > MAX_BYTES:
         raise ImportRejected(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -143,14 +125,18 @@ def parse(raw: bytes) -> list[tuple[dict, Result]]:
     for i, run in enumerate(runs, start=1):
         try:
             cells += _check_run(run)
+            spec = Spec.registry[run["kind"]].from_dict(run["spec"])
+            if spec.key() != run["key"]:
+                raise ImportRejected("its key does not match its settings (the file was altered)")
             result = decode(zlib.compress(json.dumps(_store_doc(run)).encode()))
+            spec.check(result)
         except ImportRejected as err:
             raise ImportRejected(f"run {i}: {err}") from err
         except (ValueError, TypeError, KeyError) as err:
             raise ImportRejected(f"run {i}: its data cannot be read ({err})") from err
         if cells > MAX_CELLS:
             raise ImportRejected(f"the file holds more than {MAX_CELLS:,} values")
-        out.append((run, result))
+        out.append((spec, run, result))
     return out
 
 
@@ -166,8 +152,8 @@ def _check_run(run: object) -> int:
         raise ImportRejected("its key is not a result key")
     if run["kind"] not in Spec.registry:
         raise ImportRejected(f"unknown experiment {run['kind']!r}")
-    if not isinstance(run["spec"], dict) or key_of(run["kind"], run["spec"]) != run["key"]:
-        raise ImportRejected("its key does not match its settings (the file was altered)")
+    if not isinstance(run["spec"], dict):
+        raise ImportRejected("its settings must be an object")
     for name in ("created", "seconds"):
         value = run[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from core import experiments  # noqa: F401  (registers every kind, so each run finds its page)
 from core.spec import Result, Spec
+from core.verify import Verification
 
 METRICS = ("test_acc", "test_loss", "val_acc", "val_loss", "train_acc", "train_loss", "final_loss")
 MAX_SETTING_CHARS = 160
@@ -70,6 +71,8 @@ def table(entries: pd.DataFrame, results: dict[str, Result | None]) -> pd.DataFr
     """One row per entry of `Store.entries()`; `results` maps keys to their loaded results."""
     rows = []
     for e in entries.itertuples():
+        if e.kind == Verification.kind:  # a verification's verdict, not a run of a page
+            continue
         result = results.get(e.key)
         settings = json.loads(e.spec) if isinstance(e.spec, str) else {}
         row = {
@@ -82,12 +85,25 @@ def table(entries: pd.DataFrame, results: dict[str, Result | None]) -> pd.DataFr
             "complete": bool(e.complete),
             "curves": result is not None and "curves" in result.frames,
             "owner": e.owner,
+            "imported": bool(getattr(e, "imported", False)),
         }
         row.update(final_metrics(result) if result is not None else {})
         rows.append(row)
-    cols = ["key", "page", "kind", "settings", "created", "seconds", "complete", "curves", "owner", *METRICS]
+    cols = [
+        "key",
+        "page",
+        "kind",
+        "settings",
+        "created",
+        "seconds",
+        "complete",
+        "curves",
+        "owner",
+        "imported",
+        *METRICS,
+    ]
     df = pd.DataFrame(rows, columns=cols)
-    return df.dropna(axis=1, how="all") if len(df) else df
+    return df.drop(columns=[m for m in METRICS if df[m].isna().all()]) if len(df) else df  # metrics no run has
 
 
 def search(df: pd.DataFrame, text: str) -> pd.DataFrame:

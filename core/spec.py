@@ -25,11 +25,13 @@ Stop = Callable[[], bool]
 
 @dataclass
 class Result:
-    """Tidy frames plus small JSON-able extras; what the store keeps and pages draw."""
+    """Tidy frames plus small JSON-able extras; what the store keeps and pages draw. `imported`
+    is the store's mark (never the payload's) of a run that came from a file."""
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
+    imported: bool = False
 
 
 class Spec:
@@ -55,6 +57,29 @@ class Spec:
         """What `python -m core run ... --json` prints."""
         return {}
 
+    def check(self, result: Result) -> None:
+        """Raise ValueError unless `result` is one this spec's run could have made, as far as the
+        pages will read it: an import runs this before it stores anything, and the runner before
+        it shows a stored result. Experiments whose results carry more than plain frames (a
+        trained network, say) override it."""
+
+    @classmethod
+    def from_dict(cls, settings: object) -> Spec:
+        """The spec that `to_dict` wrote as `settings`; ValueError when they do not make one
+        (an unknown field, a wrong type, an impossible value)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(settings, dict) or not set(settings) <= names:
+            raise ValueError(f"these are not settings of {cls.kind}")
+        hints = typing.get_type_hints(cls)
+        values = {k: _tuples(v) if typing.get_origin(hints[k]) is tuple else v for k, v in settings.items()}
+        try:
+            spec = cls(**values)
+        except (TypeError, KeyError, AttributeError) as err:
+            raise ValueError(f"these settings do not make a {cls.kind} run ({err})") from err
+        if spec.to_dict() != json.loads(json.dumps(settings)):
+            raise ValueError(f"these settings do not make a {cls.kind} run")
+        return spec
+
     def to_dict(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
@@ -63,6 +88,11 @@ class Spec:
 
     def key(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()[:32]
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back into the tuples a frozen spec holds."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def coerce(cls: type, name: str, text: str) -> Any:

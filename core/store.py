@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, heartbeat REAL NOT NULL);
 """
+COLUMNS = ("key", "kind", "spec", "format", "created", "seconds", "owner", "complete", "payload", "imported")
 
 
 def default_path() -> Path:
@@ -60,13 +61,13 @@ def encode(result: Result) -> bytes:
     return zlib.compress(json.dumps(doc).encode(), 6)
 
 
-def decode(payload: bytes) -> Result:
+def decode(payload: bytes, imported: bool = False) -> Result:
     doc = json.loads(zlib.decompress(payload))
     frames = {}
     for name, f in doc["frames"].items():
         df = pd.DataFrame(dict(zip(f["columns"], f["data"])), columns=f["columns"])
         frames[name] = df.astype(dict(zip(f["columns"], f["dtypes"])))
-    return Result(frames, doc["extras"], doc["complete"])
+    return Result(frames, doc["extras"], doc["complete"], imported)
 
 
 class Store:
@@ -78,6 +79,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(SCHEMA)
+            if "imported" not in {row[1] for row in db.execute("PRAGMA table_info(results)")}:
+                # 1 where the run came from a file (not computed here); older stores had no such runs
+                db.execute("ALTER TABLE results ADD COLUMN imported INTEGER NOT NULL DEFAULT 0")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -92,21 +96,30 @@ class Store:
     def get(self, spec: Spec) -> Result | None:
         """The stored complete result, or None when missing, old-format or unreadable."""
         with self._connect() as db:
-            row = db.execute("SELECT format, complete, payload FROM results WHERE key = ?", (spec.key(),)).fetchone()
+            row = db.execute(
+                "SELECT format, complete, payload, imported FROM results WHERE key = ?", (spec.key(),)
+            ).fetchone()
         if row is None or row[0] != FORMAT or not row[1]:
             return None
         try:
-            return decode(row[2])
+            return decode(row[2], imported=bool(row[3]))
         except Exception:  # a damaged entry is just a miss: it will be recomputed
             return None
 
     def put(
-        self, spec: Spec, result: Result, seconds: float, owner: str | None = None, created: float | None = None
+        self,
+        spec: Spec,
+        result: Result,
+        seconds: float,
+        owner: str | None = None,
+        created: float | None = None,
+        imported: bool = False,
     ) -> None:
-        """Store `result` under `spec`'s key; `created` keeps an imported run's original date."""
+        """Store `result` under `spec`'s key; `created` keeps an imported run's original date, and
+        `imported` marks a run that came from a file instead of being computed here."""
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO results ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                 (
                     spec.key(),
                     spec.kind,
@@ -117,6 +130,7 @@ class Store:
                     owner,
                     int(result.complete),
                     encode(result),
+                    int(imported),
                 ),
             )
 
@@ -181,23 +195,25 @@ class Store:
         """One row per stored result (no payloads): for listing, comparing and clearing."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT key, kind, spec, created, seconds, owner, complete, format FROM results ORDER BY created DESC"
+                "SELECT key, kind, spec, created, seconds, owner, complete, format, imported FROM results"
+                " ORDER BY created DESC"
             ).fetchall()
-        cols = ["key", "kind", "spec", "created", "seconds", "owner", "complete", "format"]
+        cols = ["key", "kind", "spec", "created", "seconds", "owner", "complete", "format", "imported"]
         return pd.DataFrame(rows, columns=cols)
 
     def stamp(self, key: str) -> tuple[float, bool] | None:
-        """When the entry of `key` was stored and whether it is complete, without reading it."""
+        """When the entry of `key` was stored and whether it is complete, without reading it;
+        None when there is none in the current result format."""
         with self._connect() as db:
-            row = db.execute("SELECT created, complete FROM results WHERE key = ?", (key,)).fetchone()
-        return None if row is None else (row[0], bool(row[1]))
+            row = db.execute("SELECT created, complete, format FROM results WHERE key = ?", (key,)).fetchone()
+        return None if row is None or row[2] != FORMAT else (row[0], bool(row[1]))
 
     def load(self, key: str) -> Result | None:
         """A stored result by key, complete or not; None if missing or unreadable."""
         with self._connect() as db:
-            row = db.execute("SELECT payload FROM results WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT payload, imported FROM results WHERE key = ?", (key,)).fetchone()
         try:
-            return decode(row[0]) if row else None
+            return decode(row[0], bool(row[1])) if row else None
         except Exception:
             return None
 

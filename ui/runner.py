@@ -103,15 +103,22 @@ def remember_owner() -> None:
 
 
 def stored(spec: Spec) -> Result | None:
-    """The stored complete result of `spec`, from memory after the first read (a miss is not
-    remembered and evicts nothing: the run may finish any moment)."""
-    key = (spec.key(), "complete")
-    found = cache().get(key)
-    if found is None:
-        found = store().get(spec)
-        if found is not None:
-            cache().put(key, found)
-    return found
+    """The stored complete result of `spec`, from memory after the first read of that entry (an
+    entry replaced since, by a re-run or a verification, is read anew). A miss is not remembered
+    and evicts nothing: the run may finish any moment. An entry its spec refuses (damaged, or
+    not what these settings make) counts as missing, with a note, so that it is computed again."""
+    stamp = store().stamp(spec.key())
+    if stamp is None or not stamp[1]:
+        return None
+    result = load(spec.key(), stamp[0])
+    try:
+        if result is None:
+            raise ValueError("unreadable")
+        spec.check(result)
+    except ValueError:
+        st.warning(t("common.damaged"))
+        return None
+    return result
 
 
 def load(key: str, created: float) -> Result | None:
@@ -158,6 +165,8 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
     its curves so far) under the bar."""
     result = stored(spec)
     if result is not None:
+        if result.imported:
+            st.caption(t("common.imported_note"))
         return result
     job = queue().watch(spec.key(), visitor())
     if job is not None and not job.done:

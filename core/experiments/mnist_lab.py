@@ -183,10 +183,35 @@ class MnistLab(Spec):
             ),
         }
 
+    def check(self, result: Result) -> None:
+        """The network must be this spec's (names, shapes, numbers) and every score a number in
+        its range: pages unpack the model and print the scores without asking again."""
+        e = result.extras
+        if not result.complete and "model" not in e:
+            return  # stopped before the end: nothing but curves to show
+        model = checkpoint.unpack(e.get("model"))
+        if model.specs[0] != self.net():
+            raise ValueError("the stored network is not the one these settings build")
+        names = e.get("class_names")
+        if names != list(data.CLASS_NAMES[self.dataset]):
+            raise ValueError("the class names are not the dataset's")
+        for k in ("test_acc", *(k for k in e if k.startswith("final_") and k.endswith("_acc"))):
+            if not _number(e.get(k), 0.0, 1.0):
+                raise ValueError(f"{k} must be an accuracy between 0 and 1")
+        for k in ("test_loss", "epochs_run", "best_epoch", "n_train", "n_val"):
+            if not _number(e.get(k), 0.0, math.inf, allow_none=k == "best_epoch"):
+                raise ValueError(f"{k} must be a non-negative number")
+
     def summary(self, result: Result) -> dict:
         e = result.extras
         keys = ("test_acc", "test_loss", "final_train_acc", "final_val_acc", "epochs_run", "best_epoch")
         return {k: e.get(k) for k in keys} | {"model": self.key(), "diverged_at": e.get("diverged_at")}
+
+
+def _number(value: object, low: float, high: float, allow_none: bool = False) -> bool:
+    if value is None:
+        return allow_none
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
 
 
 class EpochLog:

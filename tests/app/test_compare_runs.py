@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from core.experiments.optimizers import OptimizerComparison
 from core.spec import Result
 from core.store import Store
-from tests.app.apptest import open_page
+from core.verify import Verification
+from tests.app.apptest import open_page, train_and_wait
 
 MARK = "iterations=98"  # only the runs made here have these settings
 
@@ -73,3 +74,23 @@ def test_deleting_picked_runs(two_runs, monkeypatch):
     at.run()
     assert not at.exception
     assert not set(two_runs) & set(Store().entries()["key"])
+
+
+def test_an_imported_run_is_marked_and_verifying_it_exposes_made_up_numbers():
+    spec = OptimizerComparison(iterations=6, n_train=300, hidden=(8,), batch_size=50)
+    steps = np.arange(1, 7)
+    made_up = pd.DataFrame({"variant": "SGD", "step": steps, "epoch": steps / 6, "metric": "loss", "value": 1 / steps})
+    Store().put(spec, Result({"curves": made_up, "summary": pd.DataFrame({"variant": ["SGD"]})}), 1.0, imported=True)
+    try:
+        at = open_page("compare_runs")
+        at.text_input(key="compare_runs.search").set_value("iterations=6, n_train=300")
+        at.run()
+        pick_all(at, 1)
+        table = at.dataframe[0].value
+        assert table["Imported"].tolist() == [True]
+        train_and_wait(at, "compare_runs.verify", Verification(run_key=spec.key()))
+        assert at.error and "Not verified" in at.error[0].value
+        assert any("curves: shape" in df.value.to_string() for df in at.dataframe)
+        assert not Store().get(spec).imported  # the recomputed run replaced the made-up one
+    finally:
+        Store().delete([spec.key(), Verification(run_key=spec.key()).key()])
