@@ -11,6 +11,9 @@ import dataclasses
 import json
 import sys
 
+import optuna
+import sqlalchemy
+
 from core import hpo
 from core.commands.run import build, progress_bar
 
@@ -60,8 +63,16 @@ def worker(args, extra) -> int:
         made = dataclasses.replace(build(hpo.HyperSearch.kind, args.preset, extra), storage=args.storage)
         hpo.create_study(made, name=args.study)
     study, spec = hpo.join_study(args.study, args.storage, args.seed)
-    stopped = hpo.run_trials(study, spec, args.trials, progress_bar if sys.stderr.isatty() else None)
-    frames = hpo.study_frames(study)
+    try:
+        stopped = hpo.run_trials(study, spec, args.trials, progress_bar if sys.stderr.isatty() else None)
+        frames = hpo.study_frames(study)
+    except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as err:
+        print(
+            f"error: this worker lost its connection to the study's storage ({type(err).__name__}); "
+            "the trials that finished before are kept there. Start the worker again when the database is back.",
+            file=sys.stderr,
+        )
+        return 3
     out = {
         "study": args.study,
         "storage": hpo.shown_url(args.storage),
