@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import hpo
 from core.hpo import CHOICES, LIMITS, SEARCHABLE, HyperSearch, Param
+from core.store import clear_policy
 from ui import runner
 from ui.colors import scale
 from ui.i18n import number, t
@@ -403,7 +404,11 @@ def search_tab() -> None:
     st.markdown(f"#### {t('hyperparameter_search.table_title')}")
     trials_table(trials, search.space)
     csv_download(trials, "hyperparameter-search", key=f"{P}.csv")
-    st.caption(t("hyperparameter_search.study_note", study=result.extras["study"], storage=result.extras["storage"]))
+    here = result.extras["storage"] == hpo.shown_url(search.storage)  # not a shipped preset's study elsewhere
+    if here and clear_policy() == "all":  # a shared server keeps its paths to itself
+        st.caption(
+            t("hyperparameter_search.study_note", study=result.extras["study"], storage=result.extras["storage"])
+        )
     proposal(result, search)
     rounds(search)
     final_step(result, search)

@@ -45,7 +45,7 @@ def differences(stored: Result, fresh: Result) -> list[tuple[str, object, object
                 x, y = a.to_numpy(dtype=float, na_value=np.nan), b.to_numpy(dtype=float, na_value=np.nan)
                 bad = ~np.isclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True)
             else:
-                bad = (a.astype(str) != b.astype(str)).to_numpy()
+                bad = a.astype(str).to_numpy() != b.astype(str).to_numpy()
             out.extend((f"{name}.{col}[{i}]", a.iloc[i], b.iloc[i]) for i in np.flatnonzero(bad))
     for name in sorted(set(stored.frames) - set(fresh.frames)):
         out.append((f"{name}: shape", f"{stored.frames[name].shape}", None))

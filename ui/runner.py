@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import device
+from core import device, presets
 from core.jobs import Job, JobQueue, default_workers
 from core.result_cache import ResultCache
 from core.spec import Result, Spec
@@ -34,7 +34,16 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 
 @st.cache_resource
 def store() -> Store:
-    return Store()
+    """The result store, given the course presets that ship with the repository on first use, so
+    the first visitor of a fresh deployment sees every course figure at once (`LAB_PRESETS=off`
+    leaves them out)."""
+    s = Store()
+    if os.environ.get("LAB_PRESETS", "on") != "off":
+        try:
+            presets.load_shipped(s)
+        except ValueError:  # a damaged file: the presets are simply computed when asked for
+            traceback.print_exc()
+    return s
 
 
 def _run(job: Job) -> Result:
