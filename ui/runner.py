@@ -210,12 +210,8 @@ def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
         return
     if job.started is None:
         ahead, seconds = queue().position(job)
-        text = (
-            t("common.queued", ahead=ahead)
-            if seconds is None
-            else t("common.queued_eta", ahead=ahead, seconds=f"{seconds:.0f}")
-        )
-        st.info(text)
+        key = "common.queued" + ("_eta" if seconds is not None else "") + ("_one" if ahead == 1 else "")
+        st.info(t("common.queued_next") if ahead == 0 else t(key, ahead=ahead, seconds=f"{seconds or 0:.0f}"))
         stop_label = t("common.cancel")
     else:
         fraction = min(job.fraction, 1.0)  # the core's own message is English: the bar shows a percentage
