@@ -5,6 +5,7 @@ import streamlit as st
 from core import device
 from ui import nav, runner, sidebar
 from ui.i18n import t
+from ui.widgets import page_guard
 
 st.set_page_config(page_title="NN Training Lab", page_icon=":material/neurology:", layout="wide")
 sidebar.language()
@@ -17,4 +18,4 @@ pages = [
 current = st.navigation(pages)
 runner.remember_owner()
 with device.using(sidebar.status()):  # this visitor's device, for the page and the runs it starts
-    current.run()
+    page_guard(current.run)

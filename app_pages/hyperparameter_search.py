@@ -131,7 +131,7 @@ def settings() -> HyperSearch:
         val_pct = c2.number_input(t("hyperparameter_search.val_pct"), 1, 99, key=f"{P}.val_pct")
         epochs = c3.number_input(t("common.epoch"), 1, 500, key=f"{P}.epochs")
         fixed = fixed_inputs(searched)
-    storage = st.session_state.get(f"{P}.storage", "")
+    storage = st.session_state.get(f"{P}.storage", "") if clear_policy() == "all" else ""  # see workers_tab
     return guard(
         lambda: HyperSearch(
             n_train=int(n_train),
@@ -422,22 +422,27 @@ def describe_short(p: Param) -> str:
 def workers_tab() -> None:
     st.markdown(t("hyperparameter_search.workers_intro"))
     default = hpo.shown_url("")
+    shared = clear_policy() != "all"  # a visitor of a shared server may not point it at files or hosts
     url = st.text_input(
         t("hyperparameter_search.storage"),
         key=f"{P}.storage",
-        placeholder=default,
+        placeholder="" if shared else default,
         help=t("hyperparameter_search.storage_help", env=hpo.STORAGE_ENV),
+        disabled=shared,
     )
+    url = "" if shared else url
     try:
         names = [x.study_name for x in optuna.get_all_study_summaries(storage(url))]
     except ValueError as err:
         st.error(t("hyperparameter_search.storage_error", error=str(err)))
         return
-    st.caption(t("hyperparameter_search.storage_now", url=hpo.shown_url(url), n=len(names)))
+    st.caption(t("hyperparameter_search.storage_now", url="—" if shared else hpo.shown_url(url), n=len(names)))
     if not names:
         st.info(t("hyperparameter_search.no_studies"))
     name = st.selectbox(t("hyperparameter_search.study"), names, key=f"{P}.watch") if names else "my-study"
     shown = hpo.shown_url(url)
+    if shared and not shown.startswith("postgresql"):  # a file on the server: its path stays private
+        shown = "URL"
     st.code(
         f"python -m core search-worker --study {name} --storage '{shown}' --trials 25"
         + ("" if names else " --preset book"),

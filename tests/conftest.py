@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LAB_STORE", str(Path(tempfile.mkdtemp(prefix="lab-test-")) / "results.sqlite"))
+os.environ.setdefault("LAB_STRICT", "1")  # a page error fails the test instead of becoming a message
 os.environ.setdefault("LAB_PRESETS", "off")  # page tests press Train on presets; test_presets checks the shipped ones
 
 import pytest  # noqa: E402

@@ -3,9 +3,9 @@ Stop button works, and leaving the page does not lose the run: the result lands 
 either way.
 
 The queue is process-wide: visitors asking for the same spec share one job, and at most
-`LAB_WORKERS` runs train at once. Each visitor is two ids: `visitor()`, this browser tab's
-session, which watches jobs; and `owner()`, a random token kept in a cookie, so that a reload, a
-new tab or a deep link in the same browser owns the same runs.
+`LAB_WORKERS` runs train at once. A visitor is `owner()`, a random token kept in a cookie, so that
+after a reload, in a new tab or from a deep link the same browser still owns its runs and still
+waits for the ones it started.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 import secrets
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 
 import streamlit as st
@@ -79,13 +78,6 @@ def cache() -> ResultCache:
     """Decoded results shared by every visitor, bounded by their size (`$LAB_CACHE_MB`, default 256)."""
     env = os.environ.get("LAB_CACHE_MB", "")
     return ResultCache(int(env) * 2**20 if env.isdigit() else 256 * 2**20)
-
-
-def visitor() -> str:
-    """This browser tab's session."""
-    if "visitor" not in st.session_state:
-        st.session_state["visitor"] = uuid.uuid4().hex
-    return st.session_state["visitor"]
 
 
 def owner() -> str:
@@ -155,7 +147,7 @@ def expected_seconds(kind: str) -> float | None:
 
 def start(spec: Spec) -> Job:
     """Queue `spec` (or join its job) for this visitor, on this visitor's device."""
-    return queue().submit(spec, visitor(), owner(), device.choice(), expected_seconds(spec.kind))
+    return queue().submit(spec, owner(), owner(), device.choice(), expected_seconds(spec.kind))
 
 
 def wait(spec: Spec, timeout: float = 600) -> Job | None:
@@ -177,7 +169,7 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
         if result.imported:
             st.caption(t("common.imported_note"))
         return result
-    job = queue().watch(spec.key(), visitor())
+    job = queue().watch(spec.key(), owner())
     if job is not None and not job.done:
         _progress(spec, live)
         return None
@@ -204,7 +196,7 @@ def _partial(spec: Spec) -> Result | None:
 
 @st.fragment(run_every=0.5)
 def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
-    job = queue().watch(spec.key(), visitor())
+    job = queue().watch(spec.key(), owner())
     if job is None or job.done:
         st.rerun(scope="app")
         return
@@ -219,7 +211,7 @@ def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
         st.progress(fraction, text=t("common.progress", percent=f"{100 * fraction:.0f}", seconds=f"{elapsed:.0f}"))
         stop_label = t("common.stop")
     if st.button(stop_label, key=f"stop-{spec.key()}"):
-        if not queue().leave(spec.key(), visitor()):
+        if not queue().leave(spec.key(), owner()):
             st.toast(t("common.detached"))
         st.rerun(scope="app")
     if live is not None and job.started is not None:

@@ -4,6 +4,7 @@ with extreme knobs (one trial, ranges collapsed to a point), narrowing and the f
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import hpo
 from core.hpo import HyperSearch, Param
 from tests.app.apptest import open_page
 from ui import runner
@@ -102,3 +103,14 @@ def test_watching_a_study_shows_its_trials():
     at.run()
     assert not at.exception, at.exception
     assert any(len(df.value) == 2 for df in at.dataframe)
+
+
+def test_a_shared_server_keeps_its_storage_to_itself(monkeypatch):
+    """On a shared deployment a visitor may neither point the server at a file or host of their
+    choosing nor read its storage path."""
+    monkeypatch.setenv("LAB_CLEAR", "own")
+    at = open_page("hyperparameter_search")
+    box = at.text_input(key="hps.storage")
+    assert box.disabled
+    shown = " ".join([c.value for c in at.caption] + [c.value for c in at.code])
+    assert "sqlite:///" not in shown and hpo.shown_url("") not in shown

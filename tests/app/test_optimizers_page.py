@@ -1,8 +1,12 @@
 """The home page and the Optimizers page run with defaults, every preset and extreme knobs."""
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.experiments.optimizers import OptimizerComparison
+from core.spec import Result
+from core.store import Store
 from tests.app.apptest import open_page
 from ui import runner
 
@@ -88,3 +92,18 @@ def test_mnist_comparison_trains_and_shows_results():
     assert not at.exception
     texts = " ".join(str(df.value.to_string()) for df in at.dataframe)
     assert "SGD" in texts and "Adam" in texts and "%" in texts
+
+
+def test_a_damaged_stored_result_becomes_a_message_not_a_traceback(monkeypatch):
+    """A stored entry damaged in a way no check foresaw (its curves lack a column the charts
+    read): the page says so in the visitor's language instead of showing a traceback."""
+    monkeypatch.delenv("LAB_STRICT")
+    spec = OptimizerComparison()  # what the MNIST tab shows first
+    broken = pd.DataFrame({"variant": ["SGD"], "step": [1], "value": [2.3]})
+    Store().put(spec, Result({"curves": broken, "summary": pd.DataFrame({"variant": ["SGD"]})}), 1.0)
+    try:
+        at = open_page("optimizers", lang="ko")
+        assert not at.exception
+        assert any("처리하지 못한 문제" in e.value for e in at.error)
+    finally:
+        Store().delete([spec.key()])

@@ -111,3 +111,26 @@ def test_a_worker_whose_database_goes_away_says_so_and_the_finished_trials_stay(
     assert "lost its connection to the study's storage" in err and "Traceback" not in err
     finished = [t for t in hpo.join_study("gone", postgres.url)[0].get_trials() if t.state.is_finished()]
     assert finished and all(t.state == optuna.trial.TrialState.COMPLETE for t in finished)
+
+
+def test_the_workers_tab_attaches_to_the_study(postgres):
+    from streamlit.testing.v1 import AppTest  # the page, as a teacher uses it
+
+    if "pg" not in hpo.study_names(postgres.url):  # run alone: fill the study here
+        spec = HyperSearch(n_train=60, epochs=1, depth=1, width=8, ask_batch=1, storage=postgres.url, study="pg")
+        hpo.create_study(spec)
+        hpo.run_trials(hpo.join_study("pg", postgres.url, 1)[0], spec, 2)
+    n = len(hpo.study_frames(hpo.join_study("pg", postgres.url)[0])["trials"])
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/hyperparameter_search.py")
+    at.run()
+    at.text_input(key="hps.storage").set_value(postgres.url)
+    at.run()
+    assert not at.exception and at.selectbox(key="hps.watch").options
+    at.selectbox(key="hps.watch").set_value("pg")
+    at.toggle(key="hps.watching").set_value(True)
+    at.run()
+    assert not at.exception
+    assert n and any(f"{n} finished trials" in c.value for c in at.caption), [c.value for c in at.caption]
