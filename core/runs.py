@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from core import experiments  # noqa: F401  (registers every kind, so each run finds its page)
-from core.spec import Result, Spec
+from core.spec import CURVE_COLUMNS, Result, Spec
 from core.verify import Verification
 
 METRICS = ("test_acc", "test_loss", "val_acc", "val_loss", "train_acc", "train_loss", "final_loss")
@@ -67,6 +67,13 @@ def final_metrics(result: Result) -> dict[str, float]:
     return out
 
 
+def tidy_curves(result: Result) -> pd.DataFrame | None:
+    """The run's curves if they are the tidy kind every page shares (a search round's per-trial
+    curves are not), else None."""
+    curves = result.frames.get("curves")
+    return curves if curves is not None and set(CURVE_COLUMNS) <= set(curves.columns) else None
+
+
 def table(entries: pd.DataFrame, results: dict[str, Result | None]) -> pd.DataFrame:
     """One row per entry of `Store.entries()`; `results` maps keys to their loaded results."""
     rows = []
@@ -83,7 +90,7 @@ def table(entries: pd.DataFrame, results: dict[str, Result | None]) -> pd.DataFr
             "created": pd.to_datetime(e.created, unit="s"),
             "seconds": float(e.seconds),
             "complete": bool(e.complete),
-            "curves": result is not None and "curves" in result.frames,
+            "curves": result is not None and tidy_curves(result) is not None,
             "owner": e.owner,
             "imported": bool(getattr(e, "imported", False)),
         }
@@ -122,7 +129,7 @@ def overlay(results: dict[str, Result], labels: dict[str, str]) -> pd.DataFrame:
     """The curves of several runs in one tidy frame, each series named `label · variant`."""
     frames = []
     for key, result in results.items():
-        curves = result.frames.get("curves")
+        curves = tidy_curves(result)
         if curves is None or curves.empty:
             continue
         frames.append(curves.assign(run=key, series=labels.get(key, key[:8]) + " · " + curves["variant"].astype(str)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any, ClassVar
 import pandas as pd
 
 FORMAT = 1  # bump when the shape of stored results changes; older entries are recomputed
+CURVE_COLUMNS = ("variant", "step", "epoch", "metric", "value")
+FRACTION = re.compile(r"(^|_)(acc|accuracy|share|fraction|flat|dead)$")
 
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
@@ -60,8 +63,18 @@ class Spec:
     def check(self, result: Result) -> None:
         """Raise ValueError unless `result` is one this spec's run could have made, as far as the
         pages will read it: an import runs this before it stores anything, and the runner before
-        it shows a stored result. Experiments whose results carry more than plain frames (a
-        trained network, say) override it."""
+        it shows a stored result. Here, what holds for every experiment: every accuracy, share
+        or fraction (histograms, dead units) lies in [0, 1]. Experiments whose results carry
+        more (a trained network) extend it."""
+        for name, df in result.frames.items():
+            for col in df.columns:
+                if FRACTION.search(str(col)) and pd.api.types.is_numeric_dtype(df[col]):
+                    values = pd.to_numeric(df[col], errors="coerce").dropna()
+                    if len(values) and not values.between(0.0, 1.0).all():
+                        raise ValueError(f"{name}.{col} holds values outside [0, 1]")
+        for key, value in result.extras.items():
+            if FRACTION.search(key) and isinstance(value, int | float) and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{key} must lie in [0, 1]")
 
     @classmethod
     def from_dict(cls, settings: object) -> Spec:

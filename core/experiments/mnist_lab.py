@@ -186,6 +186,7 @@ class MnistLab(Spec):
     def check(self, result: Result) -> None:
         """The network must be this spec's (names, shapes, numbers) and every score a number in
         its range: pages unpack the model and print the scores without asking again."""
+        super().check(result)
         e = result.extras
         if not result.complete and "model" not in e:
             return  # stopped before the end: nothing but curves to show

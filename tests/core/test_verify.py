@@ -1,11 +1,12 @@
 """Imported runs: a damaged network is refused on import, every imported run is marked as such,
 and `verify` computes a run again and exposes numbers that were edited by hand."""
 
+import gzip
 import json
 
 import pytest
 
-from core import exchange, runs
+from core import exchange, presets, runs
 from core.__main__ import main
 from core.experiments.mnist_lab import MnistLab
 from core.store import Store
@@ -73,3 +74,34 @@ def test_verify_says_clearly_when_there_is_nothing_to_verify(tmp_path, monkeypat
     assert main(["verify", "0" * 32]) == 2
     assert "no readable stored run" in capsys.readouterr().err
     assert main(["verify", "not-a-key"]) == 2
+
+
+def shipped_run(kind: str) -> dict:
+    """One shipped preset run of `kind`, as an export of its own."""
+    doc = json.loads(gzip.decompress(presets.SHIPPED.read_bytes()))
+    return {**doc, "runs": [next(r for r in doc["runs"] if r["kind"] == kind)]}
+
+
+def test_a_histogram_or_accuracy_out_of_range_is_refused(tmp_path):
+    target = Store(tmp_path / "b.sqlite")
+    doc = shipped_run("init-histograms")
+    frame = doc["runs"][0]["frames"]["histogram"]
+    frame["data"][frame["columns"].index("share")][0] = 5.0  # five times all of the layer
+    with pytest.raises(exchange.ImportRejected, match="histogram.share"):
+        exchange.import_json(target, json.dumps(doc).encode())
+    doc = shipped_run("batchnorm-grid")
+    frame = doc["runs"][0]["frames"]["accuracy"]
+    frame["data"][frame["columns"].index("train_acc")][3] = -0.2
+    with pytest.raises(exchange.ImportRejected, match="accuracy.train_acc"):
+        exchange.import_json(target, json.dumps(doc).encode())
+    assert target.entries().empty
+
+
+def test_runs_whose_curves_are_not_tidy_are_not_overlaid(tmp_path):
+    """A search round's curves are per trial (trial, epoch, set, acc): Compare runs leaves them
+    out of the overlay instead of failing on them."""
+    target = Store(tmp_path / "b.sqlite")
+    exchange.import_json(target, json.dumps(shipped_run("hpo-round")).encode())
+    key = target.entries()["key"][0]
+    assert runs.table(target.entries(), {key: target.load(key)})["curves"].tolist() == [False]
+    assert runs.overlay({key: target.load(key)}, {}).empty
