@@ -169,7 +169,8 @@ class HyperSearch(Spec):
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
-        return {"book": cls(), "quick": cls(n_trials=20, epochs=10)}
+        # book_in_batches: the page's book setting, whose trials are asked and trained 20 at a time
+        return {"book": cls(), "book_in_batches": cls(ask_batch=20), "quick": cls(n_trials=20, epochs=10)}
 
     def summary(self, result: Result) -> dict:
         return {"study": result.extras.get("study"), "best": best_trials(result.frames["trials"], 5)}

@@ -178,6 +178,7 @@ class Overfitting(BookSetting):
         return {
             "book": cls(),
             "book_l2": cls(regularizer=("none", "l2")),
+            "book_l1": cls(regularizer=("none", "l2", "l1")),
             "book_dropout": cls(regularizer=("none", "dropout"), dropout=0.15),
             "compare_all": cls(regularizer=COMPARE_ALL),
             "quick": cls(regularizer=COMPARE_ALL, epochs=30),
@@ -341,6 +342,10 @@ class DecayVsL2(Spec):
         )
         loss = r.curves[r.curves.metric == "loss"][["variant", "step", "value"]].rename(columns={"value": "loss"})
         return Result({"paths": pd.DataFrame(rows), "loss": loss.reset_index(drop=True)}, complete=not r.stopped)
+
+    @classmethod
+    def presets(cls) -> dict[str, Spec]:
+        return {"default": cls()}
 
     def summary(self, result: Result) -> dict:
         last = result.frames["paths"].groupby("variant").last()
