@@ -6,7 +6,7 @@ import streamlit as st
 from core import exchange, runs
 from core.store import clear_policy
 from core.verify import Verification
-from ui import charts, runner
+from ui import charts, nav, runner
 from ui.i18n import t
 from ui.widgets import lesson, translated
 
@@ -14,10 +14,10 @@ P = "compare_runs"
 METRIC_COLUMNS = {m: f"compare_runs.m_{m}" for m in runs.METRICS}
 
 
-def page_title(page: str) -> str:
-    """The translated title of the page that made a run (its name when it has no title)."""
-    title = t(f"{page}.title")
-    return page if title == f"{page}.title" else title
+def page_title(topic: str) -> str:
+    """The translated title of the page that shows a run's topic (the topic when it has none)."""
+    title = t(f"{nav.page_of(topic)}.title")
+    return topic if title.endswith(".title") else title
 
 
 def all_runs() -> pd.DataFrame:

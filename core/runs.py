@@ -21,7 +21,8 @@ MAX_SETTING_CHARS = 160
 
 
 def page_of(kind: str) -> str:
-    """The topic module (and page name) that defines experiments of `kind`."""
+    """The topic of `kind`: the module of `core/experiments` (or `core.hpo`) that defines it;
+    `ui.nav.page_of` says which page shows that topic."""
     cls = Spec.registry.get(kind)
     return cls.__module__.rsplit(".", 1)[-1] if cls else kind
 

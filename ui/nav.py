@@ -1,6 +1,6 @@
 """The app's pages, in the order of the guided path: the home page lists them in this order.
 
-A page is a file `pages/<name>.py` with its strings in `assets/i18n/<lang>/<name>.json`
+A page is a file `app_pages/<name>.py` with its strings in `assets/i18n/<lang>/<name>.json`
 (at least `title` and `summary`); a page file not listed here is appended at the end.
 """
 
@@ -20,6 +20,21 @@ ORDER = (
     ("mnist_lab", ":material/draw:"),
     ("compare_runs", ":material/compare_arrows:"),
 )
+
+
+# Experiments live in `core/experiments/<topic>.py` (`core.runs.page_of` gives the topic); most
+# topics have a page of the same name, these are shown on another.
+TOPIC_PAGES = {
+    "batchnorm": "batch_norm",
+    "clipping": "foundations",
+    "learning_rate": "foundations",
+    "hpo": "hyperparameter_search",
+}
+
+
+def page_of(topic: str) -> str:
+    """The page that shows the experiments of `topic`."""
+    return TOPIC_PAGES.get(topic, topic)
 
 
 def pages() -> list[tuple[str, str]]:

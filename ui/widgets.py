@@ -51,7 +51,7 @@ def translated(key: str, default=None) -> dict:
     return {"key": mine, "on_change": remember}
 
 
-def hyper_input(method: str, h: Hyper, key: str, container=st) -> float:
+def hyper_input(h: Hyper, key: str, container=st) -> float:
     """A number box for one hyperparameter, bounded by its range."""
     label = t(f"optimizers.hp_{h.name}")
     return container.number_input(
@@ -76,7 +76,7 @@ def optimizer_inputs(methods: list[str], prefix: str, skip: tuple[str, ...] = ()
             values = {}
             for i, h in enumerate(h for h in method.hypers if h.name not in skip):
                 st.session_state.setdefault(f"{prefix}.{m}.{h.name}", h.default)
-                values[h.name] = hyper_input(m, h, f"{prefix}.{m}.{h.name}", cols[i % 3])
+                values[h.name] = hyper_input(h, f"{prefix}.{m}.{h.name}", cols[i % 3])
         specs.append(OptimizerSpec.of(m, **values))
     return specs
 

@@ -94,3 +94,17 @@ def test_an_imported_run_is_marked_and_verifying_it_exposes_made_up_numbers():
         assert not Store().get(spec).imported  # the recomputed run replaced the made-up one
     finally:
         Store().delete([spec.key(), Verification(run_key=spec.key()).key()])
+
+
+def test_every_kind_of_run_is_titled_by_its_page_in_both_languages():
+    """Runs from batch norm, learning rate, clipping and search pages once showed module names."""
+    from core import runs
+    from core.verify import Verification
+    from ui import i18n, nav
+
+    pages = {name for name, _ in nav.pages()}
+    for kind in set(runs.Spec.registry) - {Verification.kind}:
+        page = nav.page_of(runs.page_of(kind))
+        assert page in pages, kind
+        for lang in i18n.LANGS:
+            assert f"{page}.title" in i18n.catalog(lang), (kind, lang)
