@@ -107,18 +107,23 @@ def stored(spec: Spec) -> Result | None:
     """The stored complete result of `spec`, from memory after the first read of that entry (an
     entry replaced since, by a re-run or a verification, is read anew). A miss is not remembered
     and evicts nothing: the run may finish any moment. An entry its spec refuses (damaged, or
-    not what these settings make) counts as missing, with a note, so that it is computed again."""
+    not what these settings make) counts as missing, with a note, so that it is computed again;
+    the check runs once per entry, when it is first read."""
     stamp = store().stamp(spec.key())
     if stamp is None or not stamp[1]:
         return None
-    result = load(spec.key(), stamp[0])
-    try:
-        if result is None:
-            raise ValueError("unreadable")
-        spec.check(result)
-    except ValueError:
-        st.warning(t("common.damaged"))
-        return None
+    key = (spec.key(), ("checked", stamp[0]))
+    result = cache().get(key)
+    if result is None:
+        result = store().load(spec.key())
+        try:
+            if result is None:
+                raise ValueError("unreadable")
+            spec.check(result)
+        except ValueError:
+            st.warning(t("common.damaged"))
+            return None
+        cache().put(key, result)
     return result
 
 

@@ -4,6 +4,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.experiments.mnist_lab import MnistLab
 from core.optimizers import OptimizerSpec
+from core.spec import Result
+from core.store import Store
 from tests.app.apptest import open_page
 from ui import runner
 
@@ -83,3 +85,17 @@ def test_a_diverging_run_is_shown_as_diverged():
     at.run()
     assert not at.exception
     assert any("diverged" in e.value for e in at.error)
+
+
+def test_a_stored_run_with_a_damaged_network_is_not_shown_but_computed_again():
+    """The store file itself was damaged (not an import): the page refuses the entry with a note
+    and offers to train, instead of failing on the network."""
+    spec = MnistLab()  # what the page sets up first
+    Store().put(spec, Result(extras={"model": "weights.bin", "test_acc": 0.9}), 1.0)
+    try:
+        at = open_page("mnist_lab")
+        assert not at.exception
+        assert any("damaged" in w.value for w in at.warning)
+        assert at.button(key="mnist_lab.train")
+    finally:
+        Store().delete([spec.key()])
