@@ -171,7 +171,12 @@ def verify(picked: pd.DataFrame) -> None:
     row = picked.iloc[0]
     st.markdown(f"#### {t('compare_runs.verify_title')}")
     st.caption(t("compare_runs.verify_help_imported" if row["imported"] else "compare_runs.verify_help"))
-    verdict = runner.result_or_button(Verification(run_key=row["key"]), t("compare_runs.verify"), key=f"{P}.verify")
+    last = st.session_state.get(f"{P}.verifying")  # its verdict stays after the run it checked was replaced
+    spec = (
+        last if last is not None and last.run_key == row["key"] else Verification.of_stored(runner.store(), row["key"])
+    )
+    st.session_state[f"{P}.verifying"] = spec
+    verdict = runner.result_or_button(spec, t("compare_runs.verify"), key=f"{P}.verify")
     if verdict is None or not verdict.complete:
         return
     if verdict.extras["matches"]:

@@ -8,6 +8,7 @@ import math
 import altair as alt
 import optuna
 import pandas as pd
+import sqlalchemy
 import streamlit as st
 
 from core import hpo
@@ -369,11 +370,11 @@ def read_study(name: str, url: str) -> tuple[dict, tuple[Param, ...]] | None:
     """A study's finished trials and its searched ranges; None if it does not exist (yet)."""
     try:
         study = optuna.load_study(study_name=name, storage=storage(url))
-    except (KeyError, ValueError):
-        return None
-    settings = study.user_attrs.get(hpo.ATTR)
-    space = HyperSearch(**settings).space if settings else ()
-    return hpo.study_frames(study), space
+        settings = study.user_attrs.get(hpo.ATTR)
+        space = HyperSearch(**settings).space if settings else ()
+        return hpo.study_frames(study), space
+    except (KeyError, ValueError, TypeError, sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError):
+        return None  # gone, unreadable, or its database is away: the caller says so
 
 
 def search_tab() -> None:

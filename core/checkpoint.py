@@ -33,7 +33,7 @@ def _from_b64(text: str) -> np.ndarray:
         raise ValueError("a saved array must be base64 text")
     try:
         array = np.load(io.BytesIO(base64.b64decode(text.encode("ascii"), validate=True)), allow_pickle=False)
-    except (ValueError, OSError, EOFError, UnicodeEncodeError) as err:
+    except (ValueError, OSError, EOFError, UnicodeEncodeError, MemoryError) as err:
         raise ValueError(f"a saved array cannot be read ({err})") from err
     if array.dtype.kind != "f":  # NaN is fine: a diverged network is saved as it ended
         raise ValueError("a saved array must hold floating-point numbers")

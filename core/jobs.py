@@ -112,7 +112,7 @@ class JobQueue:
             self._prune()
             now = self.clock()
             job = self._jobs.get(key)
-            if job is None or job.done:
+            if job is None or job.done or job.stop_event.is_set():  # a stopping job is not joined
                 job = self._jobs[key] = Job(key, spec, owner, device, now, expected)
                 self._waiting.append(job)
                 self._cv.notify_all()  # the janitor waits on the same condition

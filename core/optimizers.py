@@ -243,6 +243,20 @@ class OptimizerSpec:
                 raise ValueError(f"{m.label}: {name} = {value:g} is outside [{h.low:g}, {h.high:g}]")
         return cls(method, tuple(sorted(values.items())), book and m.has_book_rule)
 
+    @classmethod
+    def from_dict(cls, d: object) -> OptimizerSpec:
+        """The spec `dataclasses.asdict` wrote, rebuilt through `of`, so that an unknown method or a
+        value out of range (say, in an imported file) is a ValueError, never a page error later."""
+        if not isinstance(d, dict) or not isinstance(d.get("hyper"), list | tuple):
+            raise ValueError("an optimizer must be an object with a method and its hyperparameters")
+        try:
+            spec = cls.of(d["method"], bool(d.get("book", False)), **dict(map(tuple, d["hyper"])))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"this is not an optimizer ({err})") from err
+        if spec.book != bool(d.get("book", False)) or set(spec.hp) != {k for k, _ in d["hyper"]}:
+            raise ValueError("this is not an optimizer of the lab")
+        return spec
+
     @property
     def hp(self) -> dict[str, float]:
         return dict(self.hyper)

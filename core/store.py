@@ -94,7 +94,8 @@ class Store:
             db.close()
 
     def get(self, spec: Spec) -> Result | None:
-        """The stored complete result, or None when missing, old-format or unreadable."""
+        """The stored complete result, or None when missing, old-format, unreadable, or refused
+        by its spec's `check` (damaged): then `get_or_run` computes it again."""
         with self._connect() as db:
             row = db.execute(
                 "SELECT format, complete, payload, imported FROM results WHERE key = ?", (spec.key(),)
@@ -102,7 +103,9 @@ class Store:
         if row is None or row[0] != FORMAT or not row[1]:
             return None
         try:
-            return decode(row[2], imported=bool(row[3]))
+            result = decode(row[2], imported=bool(row[3]))
+            spec.check(result)
+            return result
         except Exception:  # a damaged entry is just a miss: it will be recomputed
             return None
 

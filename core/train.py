@@ -120,7 +120,8 @@ class BatchedOptimizer:
         """Each variant's learning rate in the last step, after time decay and schedule: [K]."""
         out = torch.empty(len(self.seconds), dtype=self.flat.dtype, device=self.flat.device)
         for m, hp in zip(self.groups, self.last_hp):
-            out[m.part] = torch.as_tensor(rate(hp, max(self.t, 1)), dtype=out.dtype, device=out.device).reshape(-1)
+            r = rate(hp, max(self.t, 1))  # a float is filled in, a [k, 1] tensor copied: no host-to-device copy
+            out[m.part] = r.reshape(-1) if isinstance(r, torch.Tensor) else float(r)
         return out
 
 
@@ -331,6 +332,15 @@ class Record:
             self.norms[step - 1] = torch.where(alive, norms, math.nan)
 
 
+def schedule_table(schedules: list[Schedule | None], steps: int, like: torch.Tensor) -> torch.Tensor | None:
+    """Each variant's rate factor at every step, [steps, k] on the run's device, made once: a
+    tensor made from Python numbers at every step would be a copy the GPU has to wait for."""
+    if all(s is None for s in schedules):
+        return None
+    rows = [[1.0 if s is None else s.factor(step, steps) for s in schedules] for step in range(1, steps + 1)]
+    return torch.tensor(rows, dtype=like.dtype, device=like.device)
+
+
 def train_step(
     g: Group, rec: Record, xb: torch.Tensor, yb: torch.Tensor, step: int, lr_factor: torch.Tensor | None = None
 ) -> None:
@@ -424,21 +434,15 @@ def train(
             for g in groups:
                 g.freeze(j for j, k in enumerate(g.indices) if stopped_at[k] is not None)
 
+    tables = [schedule_table([schedules[k] for k in g.indices], steps, g.model.flat) for g in groups]
     report_every = max(1, steps // 100)
     for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed, dev), start=1):
         if stop is not None and stop():
             stopped = True
             break
         xb, yb = gather(x, y, idx)
-        for g, rec in zip(groups, records):
-            factors = None
-            if any(schedules[k] is not None for k in g.indices):
-                factors = torch.tensor(
-                    [1.0 if schedules[k] is None else schedules[k].factor(step, steps) for k in g.indices],
-                    device=dev,
-                    dtype=g.model.flat.dtype,
-                )
-            train_step(g, rec, xb, yb, step, factors)
+        for g, rec, table in zip(groups, records, tables):
+            train_step(g, rec, xb, yb, step, None if table is None else table[step - 1])
         if eval_every and step % eval_every == 0:
             run_eval(step)
         if step % report_every == 0 or step == steps:

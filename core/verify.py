@@ -26,6 +26,8 @@ from core.store import Store
 RTOL, ATOL = 1e-2, 1e-3
 TIMINGS = re.compile(r"(^|_)seconds$")  # how long something took is not a result to verify
 MAX_LISTED = 50
+# not compared: a network's bytes (the predictions and scores it makes are), and timings
+SKIPPED = {"model"}
 
 
 def differences(stored: Result, fresh: Result) -> list[tuple[str, object, object]]:
@@ -58,7 +60,8 @@ def _extras(where: str, a: object, b: object) -> list[tuple[str, object, object]
     if isinstance(b, dict):
         if not isinstance(a, dict) or set(a) != set(b):
             return [(where, _short(a), _short(b))]
-        return [d for k in b if not TIMINGS.search(k) for d in _extras(f"{where}.{k}", a[k], b[k])]
+        kept = [k for k in b if k not in SKIPPED and not TIMINGS.search(k)]
+        return [d for k in kept for d in _extras(f"{where}.{k}", a[k], b[k])]
     if isinstance(b, int | float) and not isinstance(b, bool):
         ok = isinstance(a, int | float) and not isinstance(a, bool)
         if ok and (math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL) or (math.isnan(a) and math.isnan(b))):
@@ -74,15 +77,23 @@ def _short(value: object) -> object:
 
 @dataclass(frozen=True)
 class Verification(Spec):
-    """Recompute the stored run `run_key` and compare: frames `differences` (where, stored,
-    recomputed), extras `matches`, `n_differences` and `checked_kind`."""
+    """Recompute the stored run `run_key`, as stored at `created` (its store stamp, so that a
+    verdict never outlives the entry it is about), and compare: frames `differences` (where,
+    stored, recomputed), extras `matches`, `n_differences` and `checked_kind`."""
 
     kind = "verify"
     run_key: str = ""
+    created: float = 0.0
 
     def __post_init__(self):
         if not re.fullmatch(r"[0-9a-f]{32}", self.run_key):
             raise ValueError("a run's key is 32 hexadecimal digits (see Compare runs or `python -m core list`)")
+
+    @classmethod
+    def of_stored(cls, store: Store, run_key: str) -> Verification:
+        """The verification of the entry `run_key` as it is stored now."""
+        stamp = store.stamp(run_key) if re.fullmatch(r"[0-9a-f]{32}", run_key) else None
+        return cls(run_key=run_key, created=stamp[0] if stamp else 0.0)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         store = Store()
@@ -91,6 +102,8 @@ class Verification(Spec):
         if self.run_key not in entries.index or stored is None:
             raise ValueError(f"no readable stored run has the key {self.run_key}")
         entry = entries.loc[self.run_key]
+        if float(entry["created"]) != self.created:
+            raise ValueError("the stored run changed since this verification was asked for; verify it again")
         spec = Spec.registry[entry["kind"]].from_dict(json.loads(entry["spec"]))
         start = time.perf_counter()
         fresh = spec.run(progress, stop)

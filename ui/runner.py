@@ -40,7 +40,7 @@ def store() -> Store:
     if os.environ.get("LAB_PRESETS", "on") != "off":
         try:
             presets.load_shipped(s)
-        except ValueError:  # a damaged file: the presets are simply computed when asked for
+        except Exception:  # a damaged file (truncated, not gzip): the presets are computed when asked for
             traceback.print_exc()
     return s
 

@@ -6,6 +6,7 @@ import json
 import sys
 
 from core import experiments  # noqa: F401  (registers every kind a stored run may have)
+from core.store import Store
 from core.verify import Verification
 
 
@@ -23,7 +24,7 @@ def run(args, extra) -> int:
     def progress(fraction: float, message: str) -> None:
         print(f"\r{100 * fraction:5.1f}% {message}", end="", file=sys.stderr, flush=True)
 
-    spec = Verification(run_key=args.key)
+    spec = Verification.of_stored(Store(), args.key)
     result = spec.run(progress)
     print(file=sys.stderr)
     summary = spec.summary(result)

@@ -59,8 +59,7 @@ class MnistLab(Spec):
 
     def __post_init__(self):
         if isinstance(self.optimizer, dict):
-            o = self.optimizer
-            object.__setattr__(self, "optimizer", OptimizerSpec(o["method"], tuple(map(tuple, o["hyper"])), o["book"]))
+            object.__setattr__(self, "optimizer", OptimizerSpec.from_dict(self.optimizer))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if self.dataset not in data.DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}")

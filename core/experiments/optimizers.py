@@ -91,4 +91,4 @@ class OptimizerComparison(Spec):
 
 
 def _opt_from_dict(d: dict) -> OptimizerSpec:
-    return OptimizerSpec(d["method"], tuple(tuple(p) for p in d["hyper"]), d.get("book", False))
+    return OptimizerSpec.from_dict(d)

@@ -88,12 +88,12 @@ def test_an_imported_run_is_marked_and_verifying_it_exposes_made_up_numbers():
         pick_all(at, 1)
         table = at.dataframe[0].value
         assert table["Imported"].tolist() == [True]
-        train_and_wait(at, "compare_runs.verify", Verification(run_key=spec.key()))
+        train_and_wait(at, "compare_runs.verify", Verification.of_stored(Store(), spec.key()))
         assert at.error and "Not verified" in at.error[0].value
         assert any("curves: shape" in df.value.to_string() for df in at.dataframe)
         assert not Store().get(spec).imported  # the recomputed run replaced the made-up one
     finally:
-        Store().delete([spec.key(), Verification(run_key=spec.key()).key()])
+        Store().delete([spec.key(), *Store().entries().query("kind == 'verify'")["key"]])
 
 
 def test_every_kind_of_run_is_titled_by_its_page_in_both_languages():

@@ -183,3 +183,16 @@ def test_workers_default_to_one_per_two_cores(monkeypatch):
     assert default_workers() == 3
     monkeypatch.setenv("LAB_WORKERS", "zero")
     assert default_workers() >= 1
+
+
+def test_asking_again_while_a_run_is_stopping_queues_a_new_run(runs):
+    q = JobQueue(runs)
+    job = q.submit(Sleep(1), "ann")
+    until(lambda: job.started is not None)
+    assert q.leave(job.key, "ann")  # stopping, not yet finished
+    again = q.submit(Sleep(1), "ann")
+    assert again is not job and not again.stopped()
+    runs.finish(1)
+    until(lambda: again.done)
+    assert again.result.complete
+    q.close()

@@ -10,6 +10,7 @@ from core import exchange, presets, runs
 from core.__main__ import main
 from core.experiments.mnist_lab import MnistLab
 from core.store import Store
+from core.verify import Verification
 
 SPEC = MnistLab(n_train=100, n_test=20, epochs=1, batch_size=50, hidden=(8,))
 
@@ -105,3 +106,20 @@ def test_runs_whose_curves_are_not_tidy_are_not_overlaid(tmp_path):
     key = target.entries()["key"][0]
     assert runs.table(target.entries(), {key: target.load(key)})["curves"].tolist() == [False]
     assert runs.overlay({key: target.load(key)}, {}).empty
+
+
+def test_a_damaged_store_entry_is_computed_again_and_a_verdict_never_outlives_its_entry(tmp_path, monkeypatch):
+    path = tmp_path / "c.sqlite"
+    monkeypatch.setenv("LAB_STORE", str(path))
+    store = Store(path)
+    store.put(SPEC, store.get_or_run(SPEC), 1.0)
+    good = store.get(SPEC)
+    broken = type(good)(good.frames, {**good.extras, "model": "weights.bin"})
+    store.put(SPEC, broken, 1.0)
+    assert store.get(SPEC) is None  # refused by its spec: a miss
+    again = store.get_or_run(SPEC)
+    assert isinstance(again.extras["model"], dict) and store.get(SPEC) is not None
+    old = Verification.of_stored(store, SPEC.key())
+    store.put(SPEC, again, 1.0)  # replaced since the verification was asked for
+    with pytest.raises(ValueError, match="changed since"):
+        old.run()
