@@ -29,7 +29,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, spec TEXT NOT NULL, format INTEGER NOT NULL,
     created REAL NOT NULL, seconds REAL NOT NULL, owner TEXT, complete INTEGER NOT NULL,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL, imported INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, heartbeat REAL NOT NULL);
 """
@@ -70,6 +70,19 @@ def decode(payload: bytes, imported: bool = False) -> Result:
     return Result(frames, doc["extras"], doc["complete"], imported)
 
 
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Put the file in write-ahead-log mode (it stays so). Switching needs the file to itself and
+    does not wait for other processes, so two processes opening a new store retry for a while."""
+    for _ in range(100):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    db.execute("PRAGMA journal_mode=WAL")  # still locked after 5 s: let the error say so
+
+
 class Store:
     _locks: dict[str, threading.Lock] = {}
     _locks_guard = threading.Lock()
@@ -80,14 +93,16 @@ class Store:
         with self._connect() as db:
             db.executescript(SCHEMA)
             if "imported" not in {row[1] for row in db.execute("PRAGMA table_info(results)")}:
-                # 1 where the run came from a file (not computed here); older stores had no such runs
-                db.execute("ALTER TABLE results ADD COLUMN imported INTEGER NOT NULL DEFAULT 0")
+                try:  # a store from before imports were marked: none of its runs was imported
+                    db.execute("ALTER TABLE results ADD COLUMN imported INTEGER NOT NULL DEFAULT 0")
+                except sqlite3.OperationalError:  # another process added it in the meantime
+                    pass
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(db)
             yield db
             db.commit()
         finally:
