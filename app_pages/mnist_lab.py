@@ -201,8 +201,14 @@ def headline(result: Result) -> None:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def load_model(key: str, created: float) -> BatchedMLP:
-    return checkpoint.unpack(runner.load(key, created).extras["model"])
+def load_model(key: str, created: float, _spec: MnistLab) -> BatchedMLP:
+    """The saved network of a stored lab run, after its spec's check (once per entry: a damaged
+    or forged entry raises ValueError here, before any chart reads it)."""
+    result = runner.load(key, created)
+    if result is None or "model" not in result.extras:
+        raise ValueError("no saved network")
+    _spec.check(result)
+    return checkpoint.unpack(result.extras["model"])
 
 
 def saved_models() -> pd.DataFrame:
@@ -239,12 +245,9 @@ def pick_model(current: MnistLab, key: str):
     chosen = st.selectbox(t("mnist_lab.model"), keys, format_func=labels.get, key=key)
     row = models.set_index("key").loc[chosen]
     result = runner.load(chosen, row["created"])
-    try:  # a damaged or forged entry is refused here, before any chart reads it
+    try:
         spec = MnistLab.from_dict(json.loads(row["spec"]))
-        if result is None or "model" not in result.extras:
-            raise ValueError("no saved network")
-        spec.check(result)
-        model = load_model(chosen, row["created"])
+        model = load_model(chosen, row["created"], spec)
     except ValueError as err:
         st.warning(t("mnist_lab.model_unreadable") + f" ({err})")
         return None

@@ -74,7 +74,7 @@ def run(visitors: int = VISITORS) -> dict:
     shared = dataclasses.replace(OptimizerComparison.presets()["book"], seed=1)  # not shipped: it trains
     asked = [(f"visitor-{i}", s) for i, s in enumerate(small)] + [(f"shared-{i}", shared) for i in range(SHARED)]
     start = time.time()
-    jobs = {who: queue.submit(spec, who, who) for who, spec in asked}
+    jobs = {who: queue.submit(spec, who) for who, spec in asked}
     print(f"{len(asked)} visitors asked for {len({j.key for j in jobs.values()})} runs; {queue.workers} run(s) at once")
 
     done = threading.Event()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import zlib
 from dataclasses import dataclass
 
 import pandas as pd
 
 from core import experiments  # noqa: F401  (registers every kind an export may hold)
-from core.spec import FORMAT, Result, Spec
+from core.spec import FORMAT, KEY, Result, Spec
 from core.store import Store, decode, encode
 
 SCHEMA = "nn-training-lab/runs"
@@ -149,7 +148,7 @@ def _check_run(run: object) -> int:
     """Schema checks of one run; returns how many values its frames hold."""
     if not isinstance(run, dict) or set(run) != RUN_FIELDS:
         raise ImportRejected(f"a run must have exactly the fields {', '.join(sorted(RUN_FIELDS))}")
-    if not isinstance(run["key"], str) or not re.fullmatch(r"[0-9a-f]{32}", run["key"]):
+    if not isinstance(run["key"], str) or not KEY.fullmatch(run["key"]):
         raise ImportRejected("its key is not a result key")
     if run["kind"] not in Spec.registry:
         raise ImportRejected(f"unknown experiment {run['kind']!r}")

@@ -32,7 +32,7 @@ class Job:
 
     key: str
     spec: Spec
-    owner: str | None
+    owner: str  # the visitor who asked first: the stored result is theirs
     device: str | None
     submitted: float
     expected: float | None  # how long a run of this kind took before, seconds; None: unknown
@@ -98,22 +98,16 @@ class JobQueue:
         for th in self._threads:
             th.start()
 
-    def submit(
-        self,
-        spec: Spec,
-        visitor: str,
-        owner: str | None = None,
-        device: str | None = None,
-        expected: float | None = None,
-    ) -> Job:
-        """The unfinished job of `spec`, joined by `visitor`, or a new one at the end of the queue."""
+    def submit(self, spec: Spec, visitor: str, device: str | None = None, expected: float | None = None) -> Job:
+        """The unfinished job of `spec`, joined by `visitor`, or a new one at the end of the queue
+        that `visitor` owns."""
         key = spec.key()
         with self._cv:
             self._prune()
             now = self.clock()
             job = self._jobs.get(key)
             if job is None or job.done or job.stop_event.is_set():  # a stopping job is not joined
-                job = self._jobs[key] = Job(key, spec, owner, device, now, expected)
+                job = self._jobs[key] = Job(key, spec, visitor, device, now, expected)
                 self._waiting.append(job)
                 self._cv.notify_all()  # the janitor waits on the same condition
             job.watchers[visitor] = now

@@ -13,7 +13,8 @@ import math
 import pandas as pd
 
 from core import experiments  # noqa: F401  (registers every kind, so each run finds its page)
-from core.spec import CURVE_COLUMNS, Result, Spec
+from core.spec import Result, Spec
+from core.train import CURVE_COLUMNS
 from core.verify import Verification
 
 METRICS = ("test_acc", "test_loss", "val_acc", "val_loss", "train_acc", "train_loss", "final_loss")
@@ -93,7 +94,7 @@ def table(entries: pd.DataFrame, results: dict[str, Result | None]) -> pd.DataFr
             "complete": bool(e.complete),
             "curves": result is not None and tidy_curves(result) is not None,
             "owner": e.owner,
-            "imported": bool(getattr(e, "imported", False)),
+            "imported": bool(e.imported),
         }
         row.update(final_metrics(result) if result is not None else {})
         rows.append(row)
@@ -135,5 +136,5 @@ def overlay(results: dict[str, Result], labels: dict[str, str]) -> pd.DataFrame:
             continue
         frames.append(curves.assign(run=key, series=labels.get(key, key[:8]) + " · " + curves["variant"].astype(str)))
     if not frames:
-        return pd.DataFrame(columns=["run", "series", "variant", "step", "epoch", "metric", "value"])
+        return pd.DataFrame(columns=["run", "series", *CURVE_COLUMNS])
     return pd.concat(frames, ignore_index=True)

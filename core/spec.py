@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 FORMAT = 1  # bump when the shape of stored results changes; older entries are recomputed
-CURVE_COLUMNS = ("variant", "step", "epoch", "metric", "value")
+KEY = re.compile(r"[0-9a-f]{32}")  # what `Spec.key` returns
 FRACTION = re.compile(r"(^|_)(acc|accuracy|share|fraction|flat|dead)$")
 
 Progress = Callable[[float, str], None]

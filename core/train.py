@@ -24,6 +24,7 @@ from core.optimizers import OptimizerSpec, rate
 
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
+CURVE_COLUMNS = ("variant", "step", "epoch", "metric", "value")  # the tidy curves every page shares
 DIVERGED = 1e3  # a mean cross-entropy this large means logits in the thousands: weights blew up
 
 
@@ -495,7 +496,7 @@ def _curves(variants, losses, grad_norms, evals, steps_per_epoch) -> pd.DataFram
         frames.append(ev.drop(columns="k"))
     out = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     out["epoch"] = out["step"] / steps_per_epoch
-    return out[["variant", "step", "epoch", "metric", "value"]]
+    return out[list(CURVE_COLUMNS)]
 
 
 def _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.spec import Progress, Result, Spec, Stop
+from core.spec import KEY, Progress, Result, Spec, Stop
 from core.store import Store
 
 # A run recomputed on other hardware or another PyTorch build rounds differently, and training
@@ -26,8 +26,7 @@ from core.store import Store
 RTOL, ATOL = 1e-2, 1e-3
 TIMINGS = re.compile(r"(^|_)seconds$")  # how long something took is not a result to verify
 MAX_LISTED = 50
-# not compared: a network's bytes (the predictions and scores it makes are), and timings
-SKIPPED = {"model"}
+SKIPPED = {"model"}  # extras not compared: a network's bytes (the predictions and scores it makes are)
 
 
 def differences(stored: Result, fresh: Result) -> list[tuple[str, object, object]]:
@@ -86,13 +85,13 @@ class Verification(Spec):
     created: float = 0.0
 
     def __post_init__(self):
-        if not re.fullmatch(r"[0-9a-f]{32}", self.run_key):
+        if not KEY.fullmatch(self.run_key):
             raise ValueError("a run's key is 32 hexadecimal digits (see Compare runs or `python -m core list`)")
 
     @classmethod
     def of_stored(cls, store: Store, run_key: str) -> Verification:
         """The verification of the entry `run_key` as it is stored now."""
-        stamp = store.stamp(run_key) if re.fullmatch(r"[0-9a-f]{32}", run_key) else None
+        stamp = store.stamp(run_key) if KEY.fullmatch(run_key) else None
         return cls(run_key=run_key, created=stamp[0] if stamp else 0.0)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:

@@ -106,21 +106,21 @@ def remember_owner() -> None:
 def stored(spec: Spec) -> Result | None:
     """The stored complete result of `spec`, from memory after the first read of that entry (an
     entry replaced since, by a re-run or a verification, is read anew). A miss is not remembered
-    and evicts nothing: the run may finish any moment. An entry its spec refuses (damaged, or
-    not what these settings make) counts as missing, with a note, so that it is computed again;
-    the check runs once per entry, when it is first read."""
-    stamp = store().stamp(spec.key())
+    and evicts nothing: the run may finish any moment."""
+    return _complete(spec, store().stamp(spec.key()))
+
+
+def _complete(spec: Spec, stamp: tuple[float, bool] | None) -> Result | None:
+    """`stored` for an entry whose stamp was read already. An entry its spec refuses (damaged,
+    or not what these settings make: `Store.get` checks it once, when it is first read) counts as
+    missing, with a note, so that it is computed again."""
     if stamp is None or not stamp[1]:
         return None
     key = (spec.key(), ("checked", stamp[0]))
     result = cache().get(key)
     if result is None:
-        result = store().load(spec.key())
-        try:
-            if result is None:
-                raise ValueError("unreadable")
-            spec.check(result)
-        except ValueError:
+        result = store().get(spec)
+        if result is None:
             st.warning(t("common.damaged"))
             return None
         cache().put(key, result)
@@ -152,7 +152,7 @@ def expected_seconds(kind: str) -> float | None:
 
 def start(spec: Spec) -> Job:
     """Queue `spec` (or join its job) for this visitor, on this visitor's device."""
-    return queue().submit(spec, owner(), owner(), device.choice(), expected_seconds(spec.kind))
+    return queue().submit(spec, owner(), device.choice(), expected_seconds(spec.kind))
 
 
 def wait(spec: Spec, timeout: float = 600) -> Job | None:
@@ -169,7 +169,8 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
     queue or live progress (with a Stop button). A stopped run's partial result stays on the page,
     also after the job has left memory. `live`, if given, draws more of the run in progress (e.g.
     its curves so far) under the bar."""
-    result = stored(spec)
+    stamp = store().stamp(spec.key())
+    result = _complete(spec, stamp)
     if result is not None:
         if result.imported:
             st.caption(t("common.imported_note"))
@@ -180,7 +181,10 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
         return None
     if job is not None and job.error:
         st.error(t("common.run_failed", error=job.error))
-    partial = job.result if job is not None and job.result is not None else _partial(spec)
+    if job is not None and job.result is not None:
+        partial = job.result
+    else:  # the stored partial result of a run stopped before its end, if any
+        partial = None if stamp is None or stamp[1] else load(spec.key(), stamp[0])
     if partial is not None and not partial.complete:
         st.info(t("common.abandoned_partial" if job is not None and job.abandoned else "common.stopped_partial"))
         label = t("common.run_again")
@@ -191,12 +195,6 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
         start(spec)
         st.rerun()
     return partial if partial is not None and not partial.complete else None
-
-
-def _partial(spec: Spec) -> Result | None:
-    """The stored partial result of `spec` (a run stopped before its end), if any."""
-    stamp = store().stamp(spec.key())
-    return None if stamp is None or stamp[1] else load(spec.key(), stamp[0])
 
 
 @st.fragment(run_every=0.5)
