@@ -9,12 +9,19 @@ from ui.widgets import page_guard
 
 st.set_page_config(page_title="NN Training Lab", page_icon=":material/neurology:", layout="wide")
 sidebar.language()
-pages = [
-    st.Page(
-        str(nav.PAGES_DIR / f"{name}.py"), title=t(f"{name}.title"), icon=icon, url_path=name, default=name == "home"
-    )
-    for name, icon in nav.pages()
-]
+pages = {
+    t(f"common.section_{section}"): [
+        st.Page(
+            str(nav.PAGES_DIR / f"{name}.py"),
+            title=t(f"{name}.title"),
+            icon=icon,
+            url_path=name,
+            default=name == "home",
+        )
+        for name, icon in entries
+    ]
+    for section, entries in nav.sections().items()
+}
 current = st.navigation(pages)
 runner.remember_owner()
 with device.using(sidebar.status()):  # this visitor's device, for the page and the runs it starts

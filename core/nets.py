@@ -32,6 +32,14 @@ INITS = (
 DROPOUT_SCALINGS = ("inverted", "test")  # PyTorch/Keras: 1/(1-p) in training; the book: (1-p) at test
 LEAKY_SLOPE = 0.01
 PRELU_INIT = 0.25
+GLOROT_ACTIVATIONS = ("sigmoid", "tanh", "linear")  # symmetric about 0 with slope 1 there: Xavier's assumption
+
+
+def recommended_init(activation: str) -> str:
+    """The init the course pairs with `activation`: Xavier for the activations that are linear
+    near 0 (Glorot and Bengio's assumption), He for the ReLU family, which passes half the
+    signal (He et al., who also derived it for PReLU)."""
+    return "xavier" if activation in GLOROT_ACTIVATIONS else "he_normal"
 
 
 @dataclass(frozen=True)

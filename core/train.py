@@ -18,9 +18,10 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core import device, inplace
+from core import data, device, inplace
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec, rate
+from core.spec import Result
 
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
@@ -33,7 +34,9 @@ class Variant:
     """One line on the chart. `l2` adds 0.5*l2*sum(W^2) and `l1` adds l1*sum(|W|) to the loss,
     over weight matrices only, as in the book; L1 is applied as its proximal step (`shrink_l1`).
     `init_seed` None shares the run's seed, so variants with the same init start from
-    identical weights."""
+    identical weights. `name` is a language-neutral id, unique in the run; `keys` are what tells
+    this variant from the others (`method`, `lr`, `init`, ...): they become columns of the
+    run's frames, from which `ui.labels` makes names in the reader's language."""
 
     name: str
     net: NetSpec
@@ -44,6 +47,7 @@ class Variant:
     clip_value: float = 0.0
     init_seed: int | None = None
     schedule: Schedule | None = None
+    keys: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
 class Schedule(Protocol):
@@ -469,7 +473,32 @@ def train(
     curves = _curves(variants, losses[: max(last, 0)], grad_norms, evals, steps_per_epoch)
     summary = _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last)
     summary["stopped_at"] = pd.array(stopped_at, dtype="Int64")
-    return Run(curves, summary, groups, stopped)
+    return Run(with_keys(curves, variants), with_keys(summary, variants), groups, stopped)
+
+
+def fit(variants: list[Variant], *, dataset: str, n_train: int, seed: int, n_test: int | None = 0, **kwargs) -> Run:
+    """`train` on `n_train` training images of `dataset` (0: all of them), evaluated on its test
+    set: all of it (`n_test` 0), `n_test` images of it, or none (None). The sequence most
+    experiments share; `kwargs` go to `train`."""
+    x, y = data.subset(n_train, dataset, "train", seed)
+    if n_test is not None:
+        test = data.subset(n_test, dataset, "test", seed) if n_test else data.load(dataset, "test")
+        kwargs["eval_sets"] = {**kwargs.get("eval_sets", {}), "test": test}
+    return train(variants, x, y, seed=seed, **kwargs)
+
+
+def result(run: Run, extras: dict | None = None, **frames: pd.DataFrame) -> Result:
+    """What the store keeps of `run`: its curves and summary plus `frames`; incomplete if stopped."""
+    return Result({"curves": run.curves, "summary": run.summary, **frames}, extras or {}, complete=not run.stopped)
+
+
+def with_keys(frame: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame:
+    """`frame` (with a `variant` column) plus one column per key of the variants' `keys`."""
+    columns = dict.fromkeys(c for v in variants for c in v.keys)
+    by_name = {v.name: v.keys for v in variants}
+    for col in columns:
+        frame[col] = frame["variant"].map(lambda n, c=col: by_name.get(n, {}).get(c))
+    return frame
 
 
 def _curves(variants, losses, grad_norms, evals, steps_per_epoch) -> pd.DataFrame:

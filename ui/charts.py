@@ -9,6 +9,12 @@ import pandas as pd
 from ui.colors import scale
 
 
+def colour_scale(df: pd.DataFrame, field: str) -> alt.Scale:
+    """Colours of the `field` series of `df`: by its `hue` column where `ui.labels.labelled`
+    made one, else by the names themselves."""
+    return scale(df[field].tolist(), df["hue"].tolist() if "hue" in df.columns else None)
+
+
 def legend_toggle(field: str) -> alt.Parameter:
     """Click a legend entry to show only that series (shift-click for several)."""
     return alt.selection_point(fields=[field], bind="legend")
@@ -33,7 +39,7 @@ def lines(
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Scale()),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
-        "color": alt.Color(f"{color}:N", scale=scale(df[color].tolist()), title=None),
+        "color": alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None),
         "opacity": alt.condition(sel, alt.value(1.0), alt.value(0.12)),
         "tooltip": [color, alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g"), *tooltip_extra],
     }
@@ -95,7 +101,7 @@ def paths(df: pd.DataFrame, color: str = "optimizer", toggle: bool = True) -> al
         y="y:Q",
         order="step:Q",
         color=alt.Color(
-            f"{color}:N", scale=scale(df[color].tolist()), title=None, legend=alt.Legend() if toggle else None
+            f"{color}:N", scale=colour_scale(df, color), title=None, legend=alt.Legend() if toggle else None
         ),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.1)) if toggle else alt.value(1.0),
         tooltip=[color, "step:Q", alt.Tooltip("x:Q", format=".4~g"), alt.Tooltip("y:Q", format=".4~g")],

@@ -56,14 +56,25 @@ PALETTE = (
 )
 
 
-def color(name: str) -> str:
-    """The colour of `name` (case and spacing ignored); unknown names get a stable palette colour."""
-    base = name.split(" (")[0]  # "Adam (lr 0.01)" shares Adam's colour
-    key = re.sub(r"[\s\-/]+", "_", base.strip().lower())
-    return FIXED.get(key) or PALETTE[sum(map(ord, name)) % len(PALETTE)]
+def color(key: str) -> str:
+    """The colour of `key`, an id such as "adam" or "he_normal" (case and spacing ignored);
+    unknown keys get a stable palette colour."""
+    norm = re.sub(r"[\s\-/]+", "_", str(key).strip().lower())
+    return FIXED.get(norm) or PALETTE[sum(map(ord, str(key))) % len(PALETTE)]
 
 
-def scale(names: list[str]) -> alt.Scale:
-    """An Altair colour scale that gives each of `names` its fixed colour."""
-    names = list(dict.fromkeys(names))
-    return alt.Scale(domain=names, range=[color(n) for n in names])
+def scale(names: list[str], hues: list[str] | None = None) -> alt.Scale:
+    """An Altair colour scale over `names` (the labels a legend shows); each gets the colour of
+    its hue (the same position in `hues`, from `ui.labels.labelled`), or of the name itself.
+    Labels of one hue (Adam at two rates) get that colour, then palette colours, so that every
+    line stays apart."""
+    pairs = dict(zip(names, hues if hues is not None else names))
+    used: set[str] = set()
+    colours = []
+    for i, (name, key) in enumerate(pairs.items()):
+        c = color(key)
+        if c in used:
+            c = PALETTE[(sum(map(ord, str(name))) + i) % len(PALETTE)]
+        used.add(c)
+        colours.append(c)
+    return alt.Scale(domain=list(pairs), range=colours)

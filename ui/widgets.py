@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import traceback
 from collections.abc import Callable
@@ -12,6 +13,8 @@ import torch
 
 from core import data, device
 from core.optimizers import METHODS, Hyper, OptimizerSpec
+from core.spec import Spec
+from ui import labels
 from ui.i18n import lang, t
 
 NET_ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus", "prelu", "linear")
@@ -25,6 +28,15 @@ def apply_preset(values: dict) -> Callable[[], None]:
             st.session_state[key] = value
 
     return callback
+
+
+def spec_values(prefix: str, spec: Spec, **extra) -> dict:
+    """Widget values that show `spec`: `<prefix>.<field>` for each field (widget keys equal the
+    spec's field names; tuples become lists, as multiselects hold them), plus `extra` for widgets
+    that are not one field (`<prefix>.<name>`). Presets, "reset to preset" and a page's first
+    values all come from here, so they cannot drift from the spec."""
+    values = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)} | extra
+    return {f"{prefix}.{k}": list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 def defaults(values: dict) -> None:
@@ -69,7 +81,7 @@ def optimizer_inputs(methods: list[str], prefix: str, skip: tuple[str, ...] = ()
     specs = []
     for m in methods:
         method = METHODS[m]
-        with st.expander(method.label, expanded=False):
+        with st.expander(labels.name("method", m), expanded=False):
             st.latex(method.latex)
             st.caption(t(f"optimizers.explain_{m}"))
             cols = st.columns(3)
@@ -79,10 +91,6 @@ def optimizer_inputs(methods: list[str], prefix: str, skip: tuple[str, ...] = ()
                 values[h.name] = hyper_input(h, f"{prefix}.{m}.{h.name}", cols[i % 3])
         specs.append(OptimizerSpec.of(m, **values))
     return specs
-
-
-def method_label(m: str) -> str:
-    return METHODS[m].label
 
 
 def dataset_select(key: str) -> str:

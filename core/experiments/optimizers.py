@@ -10,7 +10,7 @@ from core import data
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, train
+from core.train import Variant, fit, result
 
 BOOK_OPTIMIZERS = (
     OptimizerSpec.of("sgd", lr=0.01, book=True),
@@ -51,27 +51,24 @@ class OptimizerComparison(Spec):
         return NetSpec((784, *self.hidden, 10), self.activation, self.init)
 
     def variants(self) -> list[Variant]:
-        names = [o.label for o in self.optimizers]
+        """One per optimizer, keyed by its method and rate (id: `method@lr`, unique in the run)."""
         return [
-            Variant(name if names.count(name) == 1 else f"{name} (lr {o.hp['lr']:g})", self.net(), o)
-            for name, o in zip(names, self.optimizers)
+            Variant(f"{o.method}@{o.hp['lr']:g}#{i}", self.net(), o, keys={"method": o.method, "lr": o.hp["lr"]})
+            for i, o in enumerate(self.optimizers)
         ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        xt, yt = data.load(self.dataset, "test")
-        r = train(
+        r = fit(
             self.variants(),
-            x,
-            y,
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
             batch_size=self.batch_size,
             steps=self.iterations,
-            seed=self.seed,
-            eval_sets={"test": (xt, yt)},
             progress=progress,
             stop=stop,
         )
-        return Result({"curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+        return result(r)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
