@@ -68,6 +68,11 @@ def sgd(w, g, s, hp, t):
 
 
 FUSED_DEVICES = ("cpu", "cuda")  # where torch.optim documents fused=True for all four kernels used here
+FUSED_KERNELS = ("_fused_sgd_", "_fused_adagrad_", "_fused_adam_", "_fused_adamw_")
+# Private functions of torch (what torch.optim calls with fused=True): a PyTorch that drops one
+# still trains here, through the public kernels below; tests/core/test_optimizers.py then fails
+# on purpose, so that the lost speed is noticed.
+FUSED = all(hasattr(torch, name) for name in FUSED_KERNELS)
 
 
 def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
@@ -75,7 +80,7 @@ def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
     weights in one pass instead of four to six, about three times faster on the CPU; they take
     plain-float settings only, so per-variant [k, 1] settings take the kernels below, and so
     does every device outside FUSED_DEVICES (Apple's MPS has no fused AdaGrad)."""
-    return w.device.type in FUSED_DEVICES and not any(isinstance(v, torch.Tensor) for v in hp.values())
+    return FUSED and w.device.type in FUSED_DEVICES and not any(isinstance(v, torch.Tensor) for v in hp.values())
 
 
 def _fused_momentum(w, g, s, hp, nesterov):

@@ -492,6 +492,16 @@ def result(run: Run, extras: dict | None = None, **frames: pd.DataFrame) -> Resu
     return Result({"curves": run.curves, "summary": run.summary, **frames}, extras or {}, complete=not run.stopped)
 
 
+def unique(ids: list[str]) -> list[str]:
+    """`ids` made unique by numbering repeats: [a, b, a] -> [a, b, a#2]."""
+    seen: dict[str, int] = {}
+    out = []
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+        out.append(i if seen[i] == 1 else f"{i}#{seen[i]}")
+    return out
+
+
 def with_keys(frame: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame:
     """`frame` (with a `variant` column) plus one column per key of the variants' `keys`."""
     columns = dict.fromkeys(c for v in variants for c in v.keys)

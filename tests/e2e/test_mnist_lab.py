@@ -1,76 +1,25 @@
 """Browser test of the MNIST lab: train a tiny model, draw a digit on the canvas with the mouse,
-and read the predicted probabilities, in English and in Korean."""
+and read the predicted probabilities, in English and in Korean. Runs first on the session's
+server (`app_url`), so its store holds only what these tests put there."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+
+from tests.e2e.browser import settle
 
 pytestmark = pytest.mark.e2e
 playwright = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PROBS = re.compile(r"\d\.\d{4}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "LAB_STORE": str(tmp_path_factory.mktemp("lab-e2e") / "results.sqlite")}
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
-    proc = subprocess.Popen(
-        [*cmd, "--server.port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://localhost:{port}"
-    try:
-        end = time.time() + 60
-        while time.time() < end:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the app did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 2400})
-        yield pg
-        browser.close()
-
-
-def settle(page, quiet: float = 1.5, limit: float = 120) -> None:
-    """Wait until the app has been idle (no running indicator) for `quiet` seconds."""
-    end, since = time.time() + limit, None
-    while time.time() < end:
-        if page.locator("[data-testid=stStatusWidget]").count() == 0:
-            since = since or time.time()
-            if time.time() - since > quiet:
-                return
-        else:
-            since = None
-        time.sleep(0.25)
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 2400})
+    yield pg
+    pg.close()
 
 
 def set_number(page, label: str, value: str) -> None:
@@ -117,9 +66,9 @@ def probabilities(page) -> list[float]:
     return [float(v) for v in PROBS.findall(table.inner_text())]
 
 
-def test_train_then_draw_and_read_probabilities(server, page):
-    page.goto(f"{server}/mnist_lab")
-    settle(page, 3)
+def test_train_then_draw_and_read_probabilities(app_url, page):
+    page.goto(f"{app_url}/mnist_lab")
+    settle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     set_number(page, "Training images (0 = all 60,000)", "300")
     set_number(page, "Epochs", "2")
@@ -149,11 +98,11 @@ def test_train_then_draw_and_read_probabilities(server, page):
     assert page.locator("[data-testid=stException]").count() == 0
 
 
-def test_compare_runs_export_delete_and_import_again(server, page, tmp_path):
+def test_compare_runs_export_delete_and_import_again(app_url, page, tmp_path):
     """Runs after the training test: its model is in the store. Export it, delete it, reject a
     malformed file, then import the export and find the run back."""
-    page.goto(f"{server}/compare_runs")
-    settle(page, 3)
+    page.goto(f"{app_url}/compare_runs")
+    settle(page)
     page.get_by_text("English", exact=True).click()
     settle(page)
     grid = page.locator("[data-testid=stDataFrame]").first
