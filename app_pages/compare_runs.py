@@ -8,6 +8,7 @@ from core.store import clear_policy
 from core.verify import Verification
 from ui import charts, nav, runner
 from ui.i18n import t
+from ui.run_views import metric_name, named
 from ui.widgets import lesson, translated
 
 P = "compare_runs"
@@ -87,10 +88,10 @@ def pick(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def overlay(picked: pd.DataFrame) -> None:
+    """The picked runs' curves of one metric on one set of axes, each series named
+    "<page> <key> · <variant>" in the reader's language."""
     results = {k: runner.load(k, c) for k, c in zip(picked["key"], picked["created"])}
-    results = {k: r for k, r in results.items() if r is not None}
-    labels = {row.key: f"{page_title(row.page)} {row.key[:6]}" for row in picked.itertuples()}
-    curves = runs.overlay(results, labels)
+    curves = runs.overlay({k: r for k, r in results.items() if r is not None})
     if curves.empty:
         st.info(t("compare_runs.no_curves"))
         return
@@ -101,7 +102,7 @@ def overlay(picked: pd.DataFrame) -> None:
     metric = c1.selectbox(
         t("compare_runs.metric"),
         metrics,
-        format_func=metric_label,
+        format_func=metric_name,
         **translated(f"{P}.metric", "loss" if "loss" in metrics else metrics[0]),
     )
     x = c2.radio(
@@ -115,21 +116,17 @@ def overlay(picked: pd.DataFrame) -> None:
     part = curves[curves["metric"] == metric]
     if log_y:
         part = part[part["value"] > 0]
+    run_labels = {row.key: f"{page_title(row.page)} {row.key[:6]}" for row in picked.itertuples()}
     chart = charts.lines(
-        part, x, "value", "series", x_title=t(f"common.{x}"), y_title=metric_label(metric), log_y=log_y
+        named(part, run_labels),
+        x,
+        "value",
+        "series",
+        x_title=t(f"common.{x}"),
+        y_title=metric_name(metric),
+        log_y=log_y,
     )
     st.altair_chart(chart, width="stretch")
-
-
-def metric_label(metric: str) -> str:
-    """'val_acc' -> 'Validation · Accuracy' in the page's language; unknown names stay as they are."""
-    if metric == "loss":
-        return t("compare_runs.training_loss")
-    split, _, kind = metric.rpartition("_")
-    names = {"loss": t("common.loss"), "acc": t("common.accuracy")}
-    if split in ("train", "val", "test") and kind in names:
-        return f"{t(f'compare_runs.set_{split}')} · {names[kind]}"
-    return metric
 
 
 def actions(picked: pd.DataFrame) -> None:

@@ -1,4 +1,5 @@
-"""Home: what the lab is, the guided path through the topics, and the state of data and store."""
+"""Home: what the lab is, the guided path through the topics section by section, and the state
+of data and store."""
 
 import streamlit as st
 
@@ -10,10 +11,17 @@ st.title(t("home.heading"))
 st.markdown(t("home.intro"))
 
 st.subheader(t("home.path"))
-for number, (name, icon) in enumerate(nav.pages()[1:], start=1):
-    with st.container(border=True):
-        st.page_link(f"app_pages/{name}.py", label=f"{number}. {t(f'{name}.title')}", icon=icon)
-        st.caption(t(f"{name}.summary"))
+number = 0
+for section, pages in nav.sections().items():
+    pages = [(name, icon) for name, icon in pages if name != "home"]
+    if not pages:
+        continue
+    st.markdown(f"#### {t(f'common.section_{section}')}")
+    for name, icon in pages:
+        number += 1
+        with st.container(border=True):
+            st.page_link(f"app_pages/{name}.py", label=f"{number}. {t(f'{name}.title')}", icon=icon)
+            st.caption(t(f"{name}.summary"))
 
 st.subheader(t("home.status"))
 cols = st.columns(3)

@@ -1,15 +1,15 @@
 """Optimizers: paths on 2-D surfaces, then the MNIST comparison of book figure 6-9."""
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import playground
 from core.experiments.optimizers import OptimizerComparison
 from core.optimizers import METHODS, OptimizerSpec
-from core.surfaces import SURFACES, grid, path
+from core.surfaces import SURFACES, grid
 from core.train import smoothed_loss
-from ui import charts, runner
+from ui import charts, labels, runner
 from ui.i18n import number, t
 from ui.widgets import (
     apply_preset,
@@ -18,63 +18,46 @@ from ui.widgets import (
     defaults,
     guard,
     lesson,
-    method_label,
     optimizer_inputs,
+    spec_values,
     translated,
 )
 
 P = "opt2d"  # widget-key prefix of the playground
 M = "optmnist"  # and of the MNIST comparison
-PLAYGROUND_LR = {
-    "sgd": 0.95,
-    "momentum": 0.1,
-    "nesterov": 0.1,
-    "adagrad": 1.5,
-    "rmsprop": 0.1,
-    "adam": 0.3,
-    "adamw": 0.3,
-    "adadelta": 1.0,
-}  # book figure 6-8's rates, and as lively for the rest
-KNOU_PRINTED = {"sgd": (-0.663, -0.107), "momentum": (-0.020, -0.0230), "nesterov": (-0.00850, -0.00174)}
 
 
-def playground_preset(surface: str, methods: dict[str, dict], steps: int, panels: bool) -> dict:
-    """Widget values for a playground preset: every hyperparameter at its default unless given."""
+def race_values(race: playground.Race) -> dict:
+    """Widget values that show a playground preset, every method's knobs included."""
+    start = SURFACES[race.surface].start
     values = {
-        f"{P}.surface": surface,
-        f"{P}.methods": list(methods),
-        f"{P}.steps": steps,
-        f"{P}.panels": panels,
-        f"{P}.x0": SURFACES[surface].start[0],
-        f"{P}.y0": SURFACES[surface].start[1],
-        f"{P}.scrub": steps,
+        f"{P}.surface": race.surface,
+        f"{P}.methods": list(race.methods),
+        f"{P}.steps": race.steps,
+        f"{P}.panels": race.panels,
+        f"{P}.x0": start[0],
+        f"{P}.y0": start[1],
+        f"{P}.scrub": race.steps,
     }
-    for m, method in METHODS.items():
-        given = methods.get(m, {})
-        for h in method.hypers:
-            default = PLAYGROUND_LR[m] if h.name == "lr" else h.default
-            values[f"{P}.{m}.{h.name}"] = given.get(h.name, default)
-    return values
+    return values | {f"{P}.{m}.{h}": v for m, hp in race.hypers().items() for h, v in hp.items()}
 
 
-PRESETS_2D = {
-    "book": playground_preset(
-        "book", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}}, 30, True
-    ),
-    "knou": playground_preset("knou", {m: {"lr": 0.01} for m in ("sgd", "momentum", "nesterov")}, 100, False),
-    "knou_adaptive": playground_preset(
-        "knou", {"sgd": {"lr": 0.01}, "adagrad": {"lr": 0.1}, "rmsprop": {"lr": 0.1, "rho": 0.9}}, 100, False
-    ),
-}
+def method_select(prefix: str) -> list[str]:
+    return st.multiselect(
+        t("optimizers.methods"), list(METHODS), format_func=labels.namer("method"), **translated(f"{prefix}.methods")
+    )
 
 
-def playground() -> None:
-    defaults(PRESETS_2D["book"])
+def playground_tab() -> None:
+    defaults(race_values(playground.PRESETS["book"]))
     st.markdown(t("optimizers.playground_intro"))
-    cols = st.columns(len(PRESETS_2D))
-    for col, (name, values) in zip(cols, PRESETS_2D.items()):
+    cols = st.columns(len(playground.PRESETS))
+    for col, (name, race) in zip(cols, playground.PRESETS.items()):
         col.button(
-            t(f"optimizers.preset_{name}"), key=f"{P}.preset.{name}", on_click=apply_preset(values), width="stretch"
+            t(f"optimizers.preset_{name}"),
+            key=f"{P}.preset.{name}",
+            on_click=apply_preset(race_values(race)),
+            width="stretch",
         )
 
     left, right = st.columns([1, 2])
@@ -86,11 +69,11 @@ def playground() -> None:
             **translated(f"{P}.surface"),
         )
         st.latex(SURFACES[surface].latex)
-        methods = st.multiselect(t("optimizers.methods"), list(METHODS), key=f"{P}.methods", format_func=method_label)
+        methods = method_select(P)
         c1, c2, c3 = st.columns(3)
         x0 = c1.number_input("x₀", -1e3, 1e3, key=f"{P}.x0", format="%g")
         y0 = c2.number_input("y₀", -1e3, 1e3, key=f"{P}.y0", format="%g")
-        steps = c3.number_input(t("common.steps"), 1, 1000, key=f"{P}.steps")
+        steps = int(c3.number_input(t("common.steps"), 1, 1000, key=f"{P}.steps"))
         book_rule = st.checkbox(
             t("optimizers.book_rule"), value=True, key=f"{P}.book_rule", help=t("optimizers.book_rule_help")
         )
@@ -102,32 +85,16 @@ def playground() -> None:
         right.info(t("optimizers.pick_one"))
         return
 
-    f = SURFACES[surface].f
-    frames = []
-    for spec in specs:
-        pts = path(surface, spec, (x0, y0), int(steps))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "optimizer": spec.label,
-                    "step": np.arange(len(pts)),
-                    "x": pts[:, 0],
-                    "y": pts[:, 1],
-                    "loss": f(pts[:, 0], pts[:, 1]),
-                }
-            )
-        )
-    paths = pd.concat(frames, ignore_index=True)
-
+    paths = labels.labelled(playground.race(surface, specs, (x0, y0), steps))
     with right:
-        st.session_state[f"{P}.scrub"] = min(st.session_state.get(f"{P}.scrub", steps), int(steps))
-        scrub = st.slider(t("optimizers.scrub"), 0, int(steps), key=f"{P}.scrub")
+        st.session_state[f"{P}.scrub"] = min(st.session_state.get(f"{P}.scrub", steps), steps)
+        scrub = st.slider(t("optimizers.scrub"), 0, steps, key=f"{P}.scrub")
         shown = paths[paths["step"] <= scrub].dropna()
         if panels:  # one small map per optimizer, as in the book's figure
-            names = list(dict.fromkeys(shown["optimizer"]))
+            names = list(dict.fromkeys(shown["label"]))
             for i in range(0, len(names), 2):
                 for col, name in zip(st.columns(2), names[i : i + 2]):
-                    chart = surface_map(surface, shown[shown.optimizer == name], x0, y0)
+                    chart = surface_map(surface, shown[shown.label == name], x0, y0)
                     col.altair_chart(chart.properties(title=name, height=260), width="stretch")
         else:
             st.altair_chart(surface_map(surface, shown, x0, y0).properties(height=430), width="stretch")
@@ -135,7 +102,7 @@ def playground() -> None:
             paths.dropna(),
             "step",
             "loss",
-            "optimizer",
+            "label",
             x_title=t("common.step"),
             y_title=t("common.loss"),
             log_y=surface in ("book", "knou", "rosenbrock"),
@@ -145,8 +112,8 @@ def playground() -> None:
         st.altair_chart(loss_chart + rule, width="stretch")
 
     st.markdown(f"#### {t('optimizers.final_table')}")
-    st.dataframe(final_table(paths, surface, int(steps)), hide_index=True, width="stretch")
-    csv_download(paths, f"paths-{surface}", key=f"{P}.csv")
+    st.dataframe(final_table(playground.endpoints(paths, surface, steps)), hide_index=True, width="stretch")
+    csv_download(paths.drop(columns=["label", "hue"]), f"paths-{surface}", key=f"{P}.csv")
     if surface == "knou":
         st.caption(t("optimizers.knou_reading"))
     lesson(t(f"optimizers.lesson_{surface}"))
@@ -162,60 +129,64 @@ def surface_map(surface: str, shown: pd.DataFrame, x0: float, y0: float) -> alt.
     if not minima.empty:
         layers.append(charts.markers(minima, "cross", "black"))
     in_view = shown[(shown.x.between(s.view[0], s.view[1])) & (shown.y.between(s.view[2], s.view[3]))]
-    return alt.layer(*layers, charts.paths(in_view)).resolve_scale(color="independent")
+    return alt.layer(*layers, charts.paths(in_view, color="label")).resolve_scale(color="independent")
 
 
-def final_table(paths: pd.DataFrame, surface: str, steps: int) -> pd.DataFrame:
-    rows = []
-    for name, g in paths.groupby("optimizer", sort=False):
-        ok = g.dropna()
-        last = ok.iloc[-1]
-        row = {
-            t("optimizers.col_optimizer"): name,
-            "x": number(last.x),
-            "y": number(last.y),
-            t("common.loss"): number(last.loss),
+def final_table(ends: pd.DataFrame) -> pd.DataFrame:
+    """Where each path ended, with a note where it diverged and the lecture's printed point."""
+    table = pd.DataFrame(
+        {
+            t("optimizers.col_optimizer"): labels.labelled(ends)["label"],
+            "x": ends.x.map(number),
+            "y": ends.y.map(number),
+            t("common.loss"): ends.loss.map(number),
         }
-        if len(ok) < steps + 1:
-            row[t("optimizers.col_note")] = t("common.diverged_at", step=int(last.step) + 1)
-        key = next((m for m in KNOU_PRINTED if METHODS[m].label == name), None)
-        if surface == "knou" and steps == 100 and key:
-            px, py = KNOU_PRINTED[key]
-            row[t("optimizers.col_printed")] = f"({px:g}, {py:g})"
-        rows.append(row)
-    return pd.DataFrame(rows)
+    )
+    if ends.diverged_at.notna().any():
+        table[t("optimizers.col_note")] = [diverged(s) for s in ends.diverged_at]
+    if ends.printed.notna().any():
+        table[t("optimizers.col_printed")] = [f"({p[0]:g}, {p[1]:g})" if p else "" for p in ends.printed]
+    return table
 
 
-def mnist_comparison() -> None:
+def diverged(step: float) -> str:
+    return t("common.diverged_at", step=int(step)) if pd.notna(step) else ""
+
+
+def mnist_values(spec: OptimizerComparison) -> dict:
+    """Widget values that show `spec`: its fields, the depth and width of `hidden`, the chosen
+    methods and each one's settings."""
+    knobs = {f"{o.method}.{h}": v for o in spec.optimizers for h, v in o.hp.items()}
+    methods = [o.method for o in spec.optimizers]
+    values = spec_values(M, spec, depth=len(spec.hidden), width=spec.hidden[0], methods=methods, **knobs)
+    return {k: v for k, v in values.items() if k not in (f"{M}.hidden", f"{M}.optimizers")}
+
+
+def mnist_tab() -> None:
     st.markdown(t("optimizers.mnist_intro"))
-    book = OptimizerComparison()
-    preset = {
-        f"{M}.hidden": len(book.hidden),
-        f"{M}.width": book.hidden[0],
-        f"{M}.batch": book.batch_size,
-        f"{M}.iterations": book.iterations,
-        f"{M}.methods": [o.method for o in book.optimizers],
-    }
-    for o in book.optimizers:
-        for name, value in o.hp.items():
-            preset[f"{M}.{o.method}.{name}"] = value
-    defaults(preset)
-    st.button(t("optimizers.preset_mnist_book"), key=f"{M}.preset", on_click=apply_preset(preset))
+    presets = OptimizerComparison.presets()
+    defaults(mnist_values(presets["book"]))
+    for col, (name, preset) in zip(st.columns(len(presets)), presets.items()):
+        col.button(
+            t(f"optimizers.preset_mnist_{name}", n=preset.iterations),
+            key=f"{M}.preset.{name}",
+            on_click=apply_preset(mnist_values(preset)),
+        )
     left, right = st.columns([1, 2])
     with left:
         dataset = dataset_select(f"{M}.dataset")
-        methods = st.multiselect(t("optimizers.methods"), list(METHODS), key=f"{M}.methods", format_func=method_label)
+        methods = method_select(M)
         c1, c2 = st.columns(2)
-        depth = c1.number_input(t("common.hidden_layers"), 1, 8, key=f"{M}.hidden")
+        depth = c1.number_input(t("common.hidden_layers"), 1, 8, key=f"{M}.depth")
         width = c2.number_input(t("common.width"), 1, 1000, key=f"{M}.width")
-        batch = c1.number_input(t("common.batch_size"), 1, 4096, key=f"{M}.batch")
+        batch_size = c1.number_input(t("common.batch_size"), 1, 4096, key=f"{M}.batch_size")
         iterations = c2.number_input(t("common.iterations"), 1, 20000, key=f"{M}.iterations")
         optimizers = optimizer_inputs(methods, M, skip=("decay",))
         spec = guard(
             lambda: OptimizerComparison(
                 dataset=dataset,
                 hidden=(int(width),) * int(depth),
-                batch_size=int(batch),
+                batch_size=int(batch_size),
                 iterations=int(iterations),
                 optimizers=tuple(OptimizerSpec.of(o.method, book=True, **o.hp) for o in optimizers),
             )
@@ -236,35 +207,24 @@ def show_mnist(result) -> None:
     window = c1.slider(t("optimizers.smooth_window"), 1, 200, 50, key=f"{M}.window")
     raw = c2.toggle(t("optimizers.show_raw"), key=f"{M}.raw")
     log_y = c3.toggle(t("common.log_scale"), key=f"{M}.log")
-    loss = smoothed_loss(curves, window)
+    loss = labels.labelled(smoothed_loss(curves, window))
+    axes = {"x_title": t("common.iteration"), "log_y": log_y}
     chart = charts.lines(
-        loss,
-        "step",
-        "smoothed",
-        "variant",
-        x_title=t("common.iteration"),
-        y_title=t("optimizers.smoothed_loss"),
-        log_y=log_y,
-        tooltip_extra=("value",),
+        loss, "step", "smoothed", "label", y_title=t("optimizers.smoothed_loss"), tooltip_extra=("value",), **axes
     )
     if raw:
-        chart = alt.layer(
-            chart,
-            charts.lines(
-                loss, "step", "value", "variant", x_title=t("common.iteration"), y_title=t("common.loss"), log_y=log_y
-            ).mark_line(opacity=0.25),
-        )
+        raw_lines = charts.lines(loss, "step", "value", "label", y_title=t("common.loss"), **axes)
+        chart = alt.layer(chart, raw_lines.mark_line(opacity=0.25))
     st.altair_chart(chart, width="stretch")
-    s = result.frames["summary"]
+    s = labels.labelled(result.frames["summary"])
+    acc = s["test_acc"] if "test_acc" in s else pd.Series(float("nan"), index=s.index)
     table = pd.DataFrame(
         {
-            t("optimizers.col_optimizer"): s["variant"],
+            t("optimizers.col_optimizer"): s["label"],
             t("optimizers.smoothed_loss"): s["final_loss"].map(number),
-            t("optimizers.test_acc"): s.get("test_acc", pd.Series([np.nan] * len(s))).map(lambda a: f"{a:.2%}"),
+            t("optimizers.test_acc"): acc.map(lambda a: f"{a:.2%}"),
             t("optimizers.seconds"): s["seconds"].map(lambda x: f"{x:.1f}"),
-            t("optimizers.col_note"): [
-                t("common.diverged_at", step=int(d)) if pd.notna(d) else "" for d in s["diverged_at"]
-            ],
+            t("optimizers.col_note"): s["diverged_at"].map(diverged),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -277,6 +237,6 @@ st.title(t("optimizers.title"))
 st.markdown(t("optimizers.intro"))
 tab2d, tabmnist = st.tabs([t("optimizers.tab_playground"), t("optimizers.tab_mnist")])
 with tab2d:
-    playground()
+    playground_tab()
 with tabmnist:
-    mnist_comparison()
+    mnist_tab()

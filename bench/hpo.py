@@ -43,7 +43,7 @@ def run() -> dict:
 
     split = data.make_split(spec.n_train, spec.val_fraction, 0, spec.dataset, spec.seed)
     sample = trials.head(ALONE_SAMPLE)
-    configs = [hpo.config(spec, {p.name: row[p.name] for p in spec.space}) for _, row in sample.iterrows()]
+    configs = [hpo.config(spec, hpo.trial_params(row, spec.space)) for _, row in sample.iterrows()]
     per_trial = min(alone_seconds(spec, configs, split, n) for n in sorted({1, torch.get_num_threads()}))
     alone = per_trial * spec.n_trials
     print(f"one trial at a time: {per_trial:.2f} s per trial, {alone:.1f} s for the round (from {ALONE_SAMPLE} trials)")

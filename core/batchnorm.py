@@ -20,6 +20,7 @@ from core.nets import BatchedMLP
 
 EPS = 1e-5  # as in core.nets and torch.nn.BatchNorm1d
 STAGES = ("raw", "normalized", "scaled")
+LINEAR_ZONE = 1.5  # for |x| below this the sigmoid stays within 0.06 of its tangent 1/2 + x/4
 
 
 def batch_norm(h: np.ndarray, gamma: float | np.ndarray, beta: float | np.ndarray, eps: float = EPS) -> dict:
@@ -64,6 +65,13 @@ def stage_stats(df: pd.DataFrame) -> pd.DataFrame:
     """Mean and (biased) standard deviation of each unit at each stage of `walkthrough`."""
     g = df.groupby(["stage", "unit"], sort=False)["value"]
     return pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=0)}).reset_index()
+
+
+def linear_share(df: pd.DataFrame, zone: float = LINEAR_ZONE) -> dict[str, float]:
+    """Share of each stage's values of `walkthrough` inside the sigmoid's near-linear middle
+    |x| < zone: normalized values land there mostly, which is why BN needs gamma and beta."""
+    inside = df["value"].abs() < zone
+    return {stage: float(inside[df.stage == stage].mean()) for stage in STAGES}
 
 
 def running_estimates(batch_size: int, momentum: float, steps: int, unit: int = 3, seed: int = 0) -> pd.DataFrame:

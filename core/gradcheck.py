@@ -12,12 +12,17 @@ from dataclasses import dataclass
 import torch
 
 from core import device
-from core.nets import BatchedMLP, NetSpec, activate
+from core.nets import ACTIVATIONS as NET_ACTIVATIONS
+from core.nets import BatchedMLP, NetSpec, activate, recommended_init
 from core.train import per_variant_loss
 
 BUGS = ("none", "activation", "weight")
 NO_SIGNAL = 1e-6  # a tensor whose gradient norm is this small next to the largest one has none
 GREAT, SUSPECT, BUG = 1e-7, 1e-5, 1e-3  # the course's marks: great, worth a look, a bug
+READINGS = ("great", "look", "bug", "none")  # `reading` of a tensor: its band, or no signal at all
+ACTIVATIONS = tuple(a for a in NET_ACTIVATIONS if a != "prelu")  # PReLU's slope would be one more tensor
+EPS_GRID = tuple(10.0**k for k in range(-12, -1))
+TINY_EPS = 1e-9  # below this, float64 rounding swamps the difference J(θ + ε) − J(θ − ε)
 
 
 class _SkipActivationGrad(torch.autograd.Function):
@@ -79,8 +84,7 @@ class GradCheckSpec:
 
     def net(self) -> NetSpec:
         sizes = (self.n_in, *(self.width,) * self.depth, self.n_out)
-        init = "he_normal" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "xavier"
-        return NetSpec(sizes, self.activation, init, batchnorm=self.batchnorm)
+        return NetSpec(sizes, self.activation, recommended_init(self.activation), batchnorm=self.batchnorm)
 
 
 @dataclass(frozen=True)
@@ -202,3 +206,23 @@ def band(rel_error: float) -> str:
     if rel_error < BUG:
         return "look"
     return "bug"
+
+
+def reading(check: TensorCheck) -> str:
+    """How to read one tensor's result (`READINGS`): its band, or "none" where the true gradient
+    is zero and the relative error means nothing."""
+    return "none" if check.no_signal else band(check.rel_error)
+
+
+def notes(spec: GradCheckSpec, checks: list[TensorCheck]) -> list[str]:
+    """What a reader should know about this check: "batch_one" (batch norm over one example
+    normalizes everything to 0, so the check passes vacuously), else "no_signal" (some tensors
+    have no gradient to compare), and "tiny_eps" (ε too small for float64)."""
+    out = []
+    if spec.batchnorm and spec.batch == 1:
+        out.append("batch_one")
+    elif any(c.no_signal for c in checks):
+        out.append("no_signal")
+    if spec.eps < TINY_EPS:
+        out.append("tiny_eps")
+    return out

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import data
 from core.nets import NetSpec
@@ -41,6 +42,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 STORAGE_ENV = "LAB_OPTUNA_STORAGE"
 SAMPLERS = ("random", "tpe")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+TEST_IMAGES = 10_000  # the test set the final step scores on: all of MNIST's (and Fashion-MNIST's)
 ATTR = "search"  # study user attribute holding the search's settings, for joining workers
 PRUNE_EVERY = 5  # epochs between pruning checks: each check reads the whole study from storage
 # What may be searched: numeric ones within these limits, the others among these choices.
@@ -446,8 +448,29 @@ def join_study(name: str, url: str = "", seed: int | None = None) -> tuple[optun
     return study, search
 
 
-def study_names(url: str = "") -> list[str]:
-    return [s.study_name for s in optuna.get_all_study_summaries(open_storage(url))]
+Where = str | optuna.storages.BaseStorage  # a storage URL ("": the default) or an open storage
+
+
+def _opened(where: Where) -> optuna.storages.BaseStorage:
+    return open_storage(where) if isinstance(where, str) else where
+
+
+def study_names(where: Where = "") -> list[str]:
+    """The studies in a storage. Raises ValueError (from `open_storage`) for a bad URL."""
+    return [s.study_name for s in optuna.get_all_study_summaries(_opened(where))]
+
+
+def read_study(name: str, where: Where = "") -> tuple[dict[str, pd.DataFrame], tuple[Param, ...]] | None:
+    """A study's finished trials (`study_frames`) and the ranges it searches, for watching a
+    study that workers fill in; None when it does not exist (yet), was deleted, cannot be read
+    or its database is away, so that a watcher can say so and try again later."""
+    try:
+        study = optuna.load_study(study_name=name, storage=_opened(where))
+        settings = study.user_attrs.get(ATTR)
+        space = HyperSearch(**settings).space if settings else ()
+        return study_frames(study), space
+    except (KeyError, ValueError, TypeError, SQLAlchemyError, optuna.exceptions.StorageInternalError):
+        return None
 
 
 def run_trials(
@@ -531,7 +554,16 @@ def best_trials(trials: pd.DataFrame, k: int) -> list[dict]:
 
 
 def json_records(df: pd.DataFrame) -> list[dict]:
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def trial_params(trial: pd.Series, space: Sequence[Param]) -> dict[str, Any]:
+    """The searched values of one row of `trials`, as plain Python values (for `HyperSearch.final`)."""
+    return {p.name: _plain(trial[p.name]) for p in space}
 
 
 def narrow(trials: pd.DataFrame, space: Sequence[Param], top_k: int = 10, margin: float = 0.1) -> tuple[Param, ...]:

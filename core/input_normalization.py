@@ -12,12 +12,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SCALINGS = ("raw", "standardize", "minmax")
+SCALINGS = ("none", "standardize", "minmax")  # raw inputs, then the two scalers
+RATIOS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # scales of x2 next to x1 that a page offers
+FIRST_RATIO = 10.0  # where a page starts: raw descent does not arrive in 2000 steps already
+LEAK_SHARE = 0.9  # class 1's share of the test set in the leak demo (the training set is balanced)
 
 # The lecture's table: a small feature next to one in the thousands, three classes.
 LECTURE_X1 = (1.0, 2.0, 4.0, 6.0, 9.0)
 LECTURE_X2 = (9000.0, -5000.0, -2000.0, 8000.0, 9000.0)
 LECTURE_CLASSES = ("A", "A", "B", "B", "C")
+
+# The lecture's nominal features: sex (2 values) and body type (4), four people, and a target per
+# body type that no straight line over the integer codes 1..4 can fit.
+SEXES = ("male", "female")
+BODIES = ("slim", "average", "muscular", "heavy")
+PEOPLE = (("female", "muscular"), ("male", "slim"), ("male", "heavy"), ("female", "average"))
+BODY_TARGETS = (3.0, 1.0, 4.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class Scaler:
         x = np.asarray(x, dtype=np.float64)
         if how not in SCALINGS:
             raise ValueError(f"unknown scaling {how!r}; choose one of {', '.join(SCALINGS)}")
-        if len(x) < 2 and how != "raw":
+        if len(x) < 2 and how != "none":
             raise ValueError("fitting a scaler needs at least two examples")
         if how == "standardize":
             shift, scale = x.mean(0), x.std(0)
@@ -163,7 +173,7 @@ def accuracy(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def leak_demo(
-    n_train: int = 400, n_test: int = 100, test_positive_share: float = 0.9, ratio: float = 1000.0, seed: int = 0
+    n_train: int = 400, n_test: int = 100, test_positive_share: float = LEAK_SHARE, ratio: float = 1000.0, seed: int = 0
 ) -> LeakScores:
     """Train on a balanced training set standardized with its own statistics, then score a test
     set whose class mix differs. Standardizing the test set with its own mean and spread moves
@@ -230,3 +240,38 @@ def category_fit(targets: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
         A = np.column_stack([X, np.ones(len(y))])
         fits.append(A @ np.linalg.lstsq(A, y, rcond=None)[0])
     return fits[0], fits[1]
+
+
+def lecture_table() -> dict[str, np.ndarray]:
+    """The lecture's table under each scaler: scaling -> rows [5, 2] (x1, x2); "none" is the
+    table as printed."""
+    x = np.column_stack([LECTURE_X1, LECTURE_X2])
+    return {how: Scaler.fit(x, how).apply(x) for how in SCALINGS}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One scaling of the two-feature problem as a page draws it: the loss over (w1, w2) on a
+    square around the optimum, the descent path inside that square (thinned to ~150 points),
+    the optimum, the condition number and the steps to converge (None: not within `steps`)."""
+
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray]
+    path: np.ndarray  # [n, 3]: step, w1, w2
+    optimum: np.ndarray
+    condition: float
+    steps_to_converge: int | None
+    steps: int
+
+
+def panel(how: str, x: np.ndarray, y: np.ndarray) -> Panel:
+    """Fit the scaler `how` on x, and descend on the linear model's loss over the scaled x."""
+    q = Quadratic.of(Scaler.fit(x, how).apply(x), y)
+    run = descend(q)
+    best = q.optimum()
+    half = 1.25 * float(np.max(np.abs(best[:2])))
+    every = max(1, len(run.path) // 150)
+    steps = np.arange(len(run.path))[::every]
+    path = run.path[::every, :2]
+    inside = (np.abs(path - best[:2]) <= half).all(axis=1)
+    shown = np.column_stack([steps[inside], path[inside]])
+    return Panel(contour_grid(q, best[:2], half), shown, best, q.condition(), run.steps_to_converge, len(run.path) - 1)

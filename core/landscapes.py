@@ -11,11 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from core.optimizers import OptimizerSpec
 from core.surfaces import trajectory
 
 VERDICTS = ("converged", "slow", "oscillating", "diverged")
+MINIMA = ("global_min", "local_min")  # what each landscape's minima are, in the order it lists them
+LR_GRID = tuple(float(f"{10 ** (k / 10):.3g}") for k in range(-40, 11))  # 1e-4 .. 10, ten per decade
 
 
 def _double_well(x: np.ndarray) -> np.ndarray:
@@ -142,3 +145,43 @@ def grid(key: str, n: int = 80) -> tuple[np.ndarray, ...]:
     x0, x1, y0, y1 = land.view
     gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return gx, gy, land.f(gx, gy)
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Gradient descent on one landscape from its start: what the page's knobs choose."""
+
+    landscape: str = "well_1d"
+    method: str = "sgd"
+    lr: float = 0.0501
+    steps: int = 100
+
+    def __post_init__(self):
+        if self.landscape not in LANDSCAPES:
+            raise ValueError(f"unknown landscape {self.landscape!r}; choose one of {', '.join(LANDSCAPES)}")
+        if self.steps < 1:
+            raise ValueError("the walk needs at least 1 step")
+        self.optimizer()  # validates the method and the rate
+
+    def optimizer(self) -> OptimizerSpec:
+        return OptimizerSpec.of(self.method, lr=self.lr)
+
+    def points(self) -> np.ndarray:
+        """Positions [steps + 1, dim]; rows after a divergence are NaN."""
+        return descend(self.landscape, self.optimizer(), LANDSCAPES[self.landscape].start, self.steps)
+
+    def frame(self, points: np.ndarray) -> pd.DataFrame:
+        """The finite part of the path as rows (step, loss, x[, y]), keyed by the rate."""
+        land = LANDSCAPES[self.landscape]
+        out = pd.DataFrame(
+            {"step": np.arange(len(points)), "loss": land.loss(points), "variant": "walk", "lr": self.lr}
+        )
+        for i, axis in enumerate(("x", "y")[: land.dim]):
+            out[axis] = points[:, i]
+        return out.dropna()
+
+    @classmethod
+    def presets(cls) -> dict[str, Walk]:
+        """The lecture's four rates with plain SGD on the one-weight loss: too large, too small,
+        bouncing, fine."""
+        return {"diverge": cls(lr=10.0), "crawl": cls(lr=0.001), "oscillate": cls(lr=0.126), "good": cls(lr=0.0501)}

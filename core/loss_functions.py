@@ -20,6 +20,7 @@ LN2 = np.log(2.0)
 LECTURE_X, LECTURE_Y = 1.5, 0.0
 LECTURE_CASES = ((0.2, 0.8), (1.9, 3.0))  # (w, b)
 LECTURE_LOGITS = (2.0, 1.2, 4.0)
+LECTURE_CE_OUTPUTS = (0.98, 0.0001)  # outputs o for y = 1 whose cross-entropy in bits the lecture prints
 
 
 def sigmoid(z):
@@ -82,6 +83,60 @@ def train_neuron(name: str, w: float, b: float, lr: float, steps: int, x: float 
         outputs.append(c.o)
         w, b = w - lr * c.grad_w, b - lr * c.grad_b
     return np.array(errors), np.array(outputs)
+
+
+@dataclass(frozen=True)
+class NeuronRun:
+    """Both losses train the neuron of one lecture case (1 or 2) from its start."""
+
+    case: int = 2
+    lr: float = 0.5
+    steps: int = 400
+
+    def __post_init__(self):
+        if not 1 <= self.case <= len(LECTURE_CASES):
+            raise ValueError(f"the lecture has cases 1 to {len(LECTURE_CASES)}")
+        if self.steps < 0 or self.lr <= 0:
+            raise ValueError("the learning rate must be positive and the steps at least 0")
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """loss -> the neuron's output at steps 0..steps."""
+        w, b = LECTURE_CASES[self.case - 1]
+        return {name: train_neuron(name, w, b, self.lr, self.steps)[1] for name in LOSSES}
+
+
+def lecture_cases() -> list[dict[str, float]]:
+    """The lecture's two cases under both losses, one row each: w, b, z, o, and per loss
+    (suffix `_mse`, `_ce`) the error and the gradients of w and b."""
+    rows = []
+    for w, b in LECTURE_CASES:
+        row = {}
+        for name in LOSSES:
+            c = neuron_case(name, w, b)
+            row |= {"w": w, "b": b, "z": c.z, "o": c.o}
+            row |= {f"error_{name}": c.error, f"grad_w_{name}": c.grad_w, f"grad_b_{name}": c.grad_b}
+        rows.append(row)
+    return rows
+
+
+def parse_logits(text: str) -> np.ndarray:
+    """Logits typed as "2.0, 1.2, 4.0" (commas or semicolons); ValueError unless they are at
+    least two finite numbers."""
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError("logits must be numbers separated by commas") from None
+    if len(values) < 2 or not np.all(np.isfinite(values)):
+        raise ValueError("enter at least two finite logits")
+    return np.array(values)
+
+
+def lecture_rounded_bits(logits) -> np.ndarray | None:
+    """The losses in bits as the lecture computes them, from probabilities rounded to four
+    digits, when `logits` are the lecture's; None for any other logits."""
+    if tuple(float(v) for v in logits) != LECTURE_LOGITS:
+        return None
+    return -np.log2(np.round(softmax(logits), 4))
 
 
 def softmax(logits) -> np.ndarray:

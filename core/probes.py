@@ -56,10 +56,10 @@ def _slopes(model: BatchedMLP, i: int, k: int, z: torch.Tensor, h: torch.Tensor)
 
 @torch.no_grad()
 def activation_stats(model: BatchedMLP, x: torch.Tensor, rec: list | None = None) -> pd.DataFrame:
-    """Per variant and layer: mean and std of the activations, the fraction `flat` of entries
-    where the activation's slope is below 5 % of its steepest (saturated sigmoid/tanh, ReLU
-    below 0: hardly any gradient passes), and the fraction `dead` of units whose slope is zero
-    for every input of `x` (dead ReLUs). `rec` reuses a forward pass already recorded on x."""
+    """Per variant and layer: mean and std (`act_std`, named apart from an init's `std` key
+    column) of the activations, the fraction `flat` of entries where the activation's slope is
+    below 5 % of its steepest (saturated sigmoid/tanh, ReLU below 0: hardly any gradient passes),
+    and the fraction `dead` of units whose slope is zero for every input of `x` (dead ReLUs). `rec` reuses a forward pass already recorded on x."""
     rows = []
     for i, (z, h) in enumerate(record(model, x) if rec is None else rec):
         z, h = z.detach(), h.detach()
@@ -72,7 +72,7 @@ def activation_stats(model: BatchedMLP, x: torch.Tensor, rec: list | None = None
                     "k": k,
                     "layer": i + 1,
                     "mean": float(hk.mean()),
-                    "std": float(hk.std(unbiased=False)),
+                    "act_std": float(hk.std(unbiased=False)),
                     "flat": float(_f64(d.abs() < FLAT * top).mean()),
                     "dead": float(_f64((d == 0).all(dim=0)).mean()),
                 }

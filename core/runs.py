@@ -1,8 +1,8 @@
 """Every stored run described in one row: which page made it, its key settings, when, how
 long it took and how well it ended; and the curves of several runs on one set of axes.
 
-Runs of different pages share the tidy `curves` format (variant, step, epoch, metric, value),
-so any of them can be overlaid.
+Runs of different pages share the tidy `curves` format (variant, step, epoch, metric, value,
+plus the key columns that say what each variant is), so any of them can be overlaid.
 """
 
 from __future__ import annotations
@@ -127,14 +127,15 @@ def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
     return df[mask]
 
 
-def overlay(results: dict[str, Result], labels: dict[str, str]) -> pd.DataFrame:
-    """The curves of several runs in one tidy frame, each series named `label · variant`."""
+def overlay(results: dict[str, Result]) -> pd.DataFrame:
+    """The curves of several runs in one tidy frame: a `run` column (the run's key) beside each
+    run's own columns, key columns included, so that the UI names every series in the reader's
+    language. A key column one run lacks is empty (NaN) on the other runs' rows."""
     frames = []
     for key, result in results.items():
         curves = tidy_curves(result)
-        if curves is None or curves.empty:
-            continue
-        frames.append(curves.assign(run=key, series=labels.get(key, key[:8]) + " · " + curves["variant"].astype(str)))
+        if curves is not None and not curves.empty:
+            frames.append(curves.assign(run=key))
     if not frames:
-        return pd.DataFrame(columns=["run", "series", *CURVE_COLUMNS])
+        return pd.DataFrame(columns=["run", *CURVE_COLUMNS])
     return pd.concat(frames, ignore_index=True)

@@ -11,9 +11,11 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 LANGS = {"en": "English", "ko": "한국어"}
 I18N = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+_last = {"lang": "en"}  # the language of the last page run, for text asked for outside a run
 
 
 @cache
@@ -36,8 +38,14 @@ def browser_lang() -> str:
 
 
 def lang() -> str:
+    """The visitor's language. Outside a script run (Streamlit's AppTest formats the options of
+    a select in the test's own thread when a test picks one) it is the last page run's, so a
+    select keeps the labels it was drawn with."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return _last["lang"]
     chosen = st.session_state.get("lang")
-    return chosen if chosen in LANGS else browser_lang()
+    _last["lang"] = chosen if chosen in LANGS else browser_lang()
+    return _last["lang"]
 
 
 def t(key: str, **values) -> str:

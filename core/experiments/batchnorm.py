@@ -12,14 +12,19 @@ import torch
 
 from core import data, device
 from core.batchnorm import accuracy_by_batch, histograms, preactivations
-from core.nets import NetSpec
+from core.nets import NetSpec, recommended_init
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Group, Variant, evaluate, make_groups, train
+from core.train import Group, Variant, evaluate, fit, make_groups, result, with_keys
 
 BOOK_SCALES = tuple(float(s) for s in np.logspace(0, -4, 16))
 PLACEMENTS = ("none", "before", "after")
-PLACEMENT_NAMES = {"none": "no BN", "before": "BN before activation", "after": "BN after activation"}
+LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # the rates the page offers
+
+
+def scale_id(scale: float) -> str:
+    """A scale as it appears in variant ids and the CLI summary: three significant digits."""
+    return f"{scale:.3g}"
 
 
 def _check_training(n_train: int, batch_size: int, epochs: int, lrs: tuple[float, ...]) -> None:
@@ -71,27 +76,24 @@ class BatchNormGrid(Spec):
     def __post_init__(self):
         if not self.scales or min(self.scales) <= 0:
             raise ValueError("choose at least one initial weight scale, all positive")
-        if len({self.label(s) for s in self.scales}) != len(self.scales):
+        if len({scale_id(s) for s in self.scales}) != len(self.scales):
             raise ValueError("the initial weight scales must differ")
         _check_training(self.n_train, self.batch_size, self.epochs, (self.lr,))
         if self.dataset not in data.DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}")
         self.net(self.scales[0], True)  # validates sizes and activation
 
-    @staticmethod
-    def label(scale: float) -> str:
-        return f"{scale:.3g}"
-
     def net(self, scale: float, batchnorm: bool) -> NetSpec:
         return NetSpec((784, *self.hidden, 10), self.activation, "normal", init_std=scale, batchnorm=batchnorm)
 
-    def cells(self) -> list[tuple[float, bool]]:
-        """(scale, batch norm) of every network, in training order."""
-        return [(s, bn) for bn in (True, False) for s in self.scales]
-
     def variants(self) -> list[Variant]:
+        """With BN, then without, each over the scales; keyed by `bn` and `scale`."""
         opt = OptimizerSpec.of("sgd", lr=self.lr)
-        return [Variant(f"{'BN' if bn else 'no BN'} · {self.label(s)}", self.net(s, bn), opt) for s, bn in self.cells()]
+        return [
+            Variant(f"{'bn' if bn else 'plain'}@{scale_id(s)}", self.net(s, bn), opt, keys={"bn": bn, "scale": s})
+            for bn in (True, False)
+            for s in self.scales
+        ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
@@ -99,52 +101,44 @@ class BatchNormGrid(Spec):
         per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
         variants = self.variants()
         start = _initial(variants, self.seed, x, y)
-        r = train(
+        r = fit(
             variants,
-            x,
-            y,
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=None,
             batch_size=self.batch_size,
             steps=self.epochs * per_epoch,
-            seed=self.seed,
             eval_every=per_epoch,
             eval_sets={"train": (x, y)},
             progress=progress,
             stop=stop,
         )
-        cell = {v.name: c for v, c in zip(variants, self.cells())}
         acc = _epochs(r.curves, "train_acc")
         first = pd.DataFrame({"variant": [v.name for v in variants], "epoch": 0, "value": start})
         acc = pd.concat([first, acc[["variant", "epoch", "value"]]], ignore_index=True)
-        acc["scale"] = [cell[v][0] for v in acc["variant"]]
-        acc["batchnorm"] = [cell[v][1] for v in acc["variant"]]
-        summary = pd.DataFrame(
-            {
-                "scale": [c[0] for c in self.cells()],
-                "batchnorm": [c[1] for c in self.cells()],
-                "final_acc": [
-                    np.nan if pd.notna(d) else a for a, d in zip(r.summary["train_acc"], r.summary["diverged_at"])
-                ],
-                "diverged_epoch": [d / per_epoch if pd.notna(d) else np.nan for d in r.summary["diverged_at"]],
-            }
-        )
-        frames = {"accuracy": acc.rename(columns={"value": "train_acc"}).drop(columns="variant"), "summary": summary}
-        return Result(frames, {"seconds": float(r.summary["seconds"].sum())}, complete=not r.stopped)
+        acc = with_keys(acc.rename(columns={"value": "train_acc"}), variants)
+        diverged = r.summary["diverged_at"].astype(float)
+        r.summary["final_acc"] = r.summary["train_acc"].where(diverged.isna())
+        r.summary["diverged_epoch"] = diverged / per_epoch
+        return result(r, {"seconds": float(r.summary["seconds"].sum())}, accuracy=acc)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
         return {"book": cls(), "quick": cls(scales=BOOK_SCALES[::5], epochs=5)}
 
     def summary(self, result: Result) -> dict:
+        """Final training accuracy (and the epoch of divergence) with and without BN, per scale."""
         s = result.frames["summary"]
         out = {}
         for scale in self.scales:
             row = {}
             for bn, name in ((True, "with_bn"), (False, "without_bn")):
-                r = s[(s.scale == scale) & (s.batchnorm == bn)].iloc[0]
+                r = s[(s.scale == scale) & (s.bn == bn)].iloc[0]
                 row[f"{name}_train_acc"] = None if pd.isna(r.final_acc) else round(float(r.final_acc), 4)
                 if pd.notna(r.diverged_epoch):
                     row[f"{name}_diverged_at_epoch"] = round(float(r.diverged_epoch), 2)
-            out[self.label(scale)] = row
+            out[scale_id(scale)] = row
         return out
 
 
@@ -174,7 +168,7 @@ class BatchNormComparison(Spec):
     def __post_init__(self):
         if not self.placements or any(p not in PLACEMENTS for p in self.placements):
             raise ValueError(f"placements must be among {', '.join(PLACEMENTS)}")
-        if len(set(self.placements)) != len(self.placements) or len(set(self.lrs)) != len(self.lrs):
+        if len(set(self.placements)) != len(self.placements) or len({f"{lr:g}" for lr in self.lrs}) != len(self.lrs):
             raise ValueError("each placement and learning rate may appear only once")
         _check_training(self.n_train, self.batch_size, self.epochs, self.lrs)
         if self.bins < 2 or self.probe < 2:
@@ -193,19 +187,26 @@ class BatchNormComparison(Spec):
             bn_after_activation=placement == "after",
         )
 
-    def cells(self) -> list[tuple[str, float]]:
-        return [(p, lr) for p in self.placements for lr in self.lrs]
-
-    def name(self, placement: str, lr: float) -> str:
-        return PLACEMENT_NAMES[placement] + (f", lr {lr:g}" if len(self.lrs) > 1 else "")
+    def variants(self) -> list[Variant]:
+        """One per placement and rate, keyed by `placement`, `bn` and `lr` (id `placement@lr`)."""
+        return [
+            Variant(
+                f"{p}@{lr:g}",
+                self.net(p),
+                OptimizerSpec.of("sgd", lr=lr),
+                keys={"placement": p, "bn": p != "none", "lr": lr},
+            )
+            for p in self.placements
+            for lr in self.lrs
+        ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        split = data.make_split(self.n_train, 0.0, self.n_test, self.dataset, self.seed)
         dev = device.current()
-        x, y = split.x_train.to(dev), split.y_train.to(dev)
+        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
+        x, y = x.to(dev), y.to(dev)
         probe = x[: self.probe]
         per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
-        variants = [Variant(self.name(p, lr), self.net(p), OptimizerSpec.of("sgd", lr=lr)) for p, lr in self.cells()]
+        variants = self.variants()
         snaps: dict[tuple[int, int], list[np.ndarray]] = {}  # (variant, layer) -> one array per epoch
 
         def snapshot(groups: list[Group], epoch: int, live: np.ndarray) -> None:
@@ -221,28 +222,23 @@ class BatchNormComparison(Spec):
         def on_eval(step: int, metrics: dict, groups: list[Group]) -> None:
             snapshot(groups, round(step / per_epoch), np.isfinite(metrics["train_loss"]))
 
-        r = train(
+        r = fit(
             variants,
-            x,
-            y,
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=self.n_test,
             batch_size=self.batch_size,
             steps=self.epochs * per_epoch,
-            seed=self.seed,
             eval_every=per_epoch,
-            eval_sets={"train": (x, y), "test": (split.x_test, split.y_test)},
+            eval_sets={"train": (x, y)},
             on_eval=on_eval,
             progress=progress,
             stop=stop,
         )
-        cell = {v.name: c for v, c in zip(variants, self.cells())}
         acc = pd.concat([_epochs(r.curves, "train_acc"), _epochs(r.curves, "test_acc")], ignore_index=True)
-        acc["placement"] = [cell[v][0] for v in acc["variant"]]
-        acc["lr"] = [cell[v][1] for v in acc["variant"]]
-        loss = r.curves[r.curves.metric == "loss"][["variant", "step", "epoch", "value"]]
         hist, stats = self._distributions(variants, snaps)
-        summary = r.summary.assign(placement=[c[0] for c in self.cells()], lr=[c[1] for c in self.cells()])
-        frames = {"accuracy": acc, "loss": loss, "histograms": hist, "layer_stats": stats, "summary": summary}
-        return Result(frames, complete=not r.stopped)
+        return result(r, accuracy=acc, histograms=with_keys(hist, variants), layer_stats=with_keys(stats, variants))
 
     def _distributions(self, variants, snaps) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Histogram rows (variant, layer, epoch, lo, hi, fraction) on edges shared by the
@@ -271,7 +267,9 @@ class BatchNormComparison(Spec):
     def presets(cls) -> dict[str, Spec]:
         return {
             "learning_rates": cls(),
-            "deep_sigmoid": cls(activation="sigmoid", init="xavier", hidden=(100,) * 10, lrs=(0.1,), epochs=20),
+            "deep_sigmoid": cls(
+                activation="sigmoid", init=recommended_init("sigmoid"), hidden=(100,) * 10, lrs=(0.1,), epochs=20
+            ),
             "placement": cls(placements=PLACEMENTS, lrs=(0.1,), activation="relu"),
         }
 
@@ -312,29 +310,30 @@ class BatchNormInference(Spec):
         NetSpec((784, *self.hidden, 10))
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        split = data.make_split(self.n_train, 0.0, self.n_test, "mnist", self.seed)
+        x, _ = data.subset(self.n_train, "mnist", "train", self.seed)
+        per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
         net = NetSpec((784, *self.hidden, 10), batchnorm=True)
-        per_epoch = math.ceil(len(split.x_train) / min(self.batch_size, len(split.x_train)))
-        r = train(
-            [Variant("BN", net, OptimizerSpec.of("sgd", lr=self.lr))],
-            split.x_train,
-            split.y_train,
+        r = fit(
+            [Variant("bn", net, OptimizerSpec.of("sgd", lr=self.lr), keys={"bn": True})],
+            dataset="mnist",
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=None,
             batch_size=self.batch_size,
             steps=self.epochs * per_epoch,
-            seed=self.seed,
             progress=None if progress is None else lambda f, m: progress(0.8 * f, m),
             stop=stop,
         )
         model = r.groups[0].model
-        xt, yt = split.x_test.to(device.current()), split.y_test.to(device.current())
+        xt, yt = data.subset(self.n_test, "mnist", "test", self.seed)
+        xt, yt = xt.to(device.current()), yt.to(device.current())
         rows = []
         for i, b in enumerate(self.eval_batches):
             for mode, batch_stats in (("batch", True), ("running", False)):
                 rows.append((b, mode, float(accuracy_by_batch(model, xt, yt, b, batch_stats)[0])))
             if progress is not None:
                 progress(0.8 + 0.2 * (i + 1) / len(self.eval_batches), f"batch size {b}")
-        frame = pd.DataFrame(rows, columns=["batch_size", "statistics", "accuracy"])
-        return Result({"by_batch": frame}, complete=not r.stopped)
+        return result(r, by_batch=pd.DataFrame(rows, columns=["batch_size", "statistics", "accuracy"]))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from core.experiments.learning_rate import MnistRun, _summary_rows
 from core.nets import NetSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant
+from core.train import Variant, result
 
-CLIPPINGS = ("no_clip", "clip_norm", "clip_value")  # variant names
+CLIPPINGS = ("no_clip", "clip_norm", "clip_value")  # variant ids, and their `clipping` key
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,17 @@ class ClippingComparison(MnistRun):
         return NetSpec((784, *self.hidden, 10), self.activation, self.init, init_scale=self.init_scale)
 
     def variants(self) -> list[Variant]:
+        """Unclipped, clipped by norm, clipped by value: the same net and rate, keyed by `clipping`."""
         net, opt = self.net(), self.opt(self.lr)
-        return [
-            Variant(CLIPPINGS[0], net, opt),
-            Variant(CLIPPINGS[1], net, opt, clip_norm=self.clip_norm),
-            Variant(CLIPPINGS[2], net, opt, clip_value=self.clip_value),
-        ]
+        thresholds = {
+            "no_clip": {},
+            "clip_norm": {"clip_norm": self.clip_norm},
+            "clip_value": {"clip_value": self.clip_value},
+        }
+        return [Variant(c, net, opt, keys={"clipping": c}, **thresholds[c]) for c in CLIPPINGS]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        r = self.train(self.variants(), progress, stop, record_grad_norm=True)
-        return Result({"curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+        return result(self.train(self.variants(), progress, stop, record_grad_norm=True))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:

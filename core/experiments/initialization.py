@@ -1,14 +1,22 @@
 """Weight initialization: activation histograms (book figures 6-10 to 6-14), symmetry,
-vanishing and exploding signals over depth, and the MNIST comparison (book figure 6-15).
+vanishing and exploding signals over depth, the MNIST comparison (book figure 6-15), and
+PReLU's learned slope.
 
 In every experiment the compared initializations form the variants of one `BatchedMLP`: they
 see the same input and, when trained, the same mini-batches, so only the initial weights differ.
+A variant's id is its init (and activation, where several are compared); its key columns
+(`init`, `std`, `value`, `init_scale`, `activation`) say what sets it apart, and `ui.labels`
+names it. The verdicts the pages put into words (`spread_verdicts`, `mnist_facts`) live here
+with their thresholds.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Literal
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -17,29 +25,50 @@ from core.nets import ACTIVATIONS, INITS, PRELU_INIT, BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.probes import activation_stats, histograms, layer_stats, unit_stats
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, make_groups, train
+from core.train import Variant, fit, make_groups, result, train
 
 INPUT_SEED_OFFSET = 1_000_003  # the random input must not reuse the weights' random stream
 PROBE_SIZE = 256  # training images the depth probe measures on
-LABELS = {
-    "zeros": "zeros",
-    "xavier": "Xavier (1/√n)",
-    "xavier_normal": "Xavier normal",
-    "xavier_uniform": "Xavier uniform",
-    "he_normal": "He normal",
-    "he_uniform": "He uniform",
-}
+
+# What a row of histograms says (`spread_verdict`), judged on the first and the deepest layer
+SATURATED_SHARE = 0.3  # of sigmoid/tanh outputs in the flat region: the gradient is blocked
+IDENTICAL_STD = 1e-12  # an activation spread this small means every value is the same
+BUNCHED_STD = 0.05  # a sigmoid/tanh spread this narrow: no saturation, but units agree
+SHRINKS, GROWS = 0.5, 2.0  # deepest spread / first spread beyond these: the signal fades or explodes
+Verdict = Literal["saturated", "identical", "bunched", "shrinks", "grows", "steady"]
+
+# MNIST: a loss that stays above this share of ln 10 (guessing among ten digits) learned nothing
+STUCK_SHARE = 0.95
+CHANCE_LOSS = math.log(10)
 
 
-def init_label(net: NetSpec) -> str:
-    """A legend name for the init of `net`; it starts with the init's colour name (ui.colors)."""
+def init_keys(net: NetSpec) -> dict[str, object]:
+    """The key columns of a variant that differs from the others by its initial weights: the
+    init, the setting that init reads (`std` of normal, `value` of constant) and `init_scale`
+    where it is not 1."""
+    keys: dict[str, object] = {"init": net.init}
     if net.init == "normal":
-        label = f"normal (σ={net.init_std:g})"
-    elif net.init == "constant":
-        label = f"constant ({net.init_value:g})"
-    else:
-        label = LABELS[net.init]
-    return label if net.init_scale == 1 else f"{label} ×{net.init_scale:g}"
+        keys["std"] = net.init_std
+    if net.init == "constant":
+        keys["value"] = net.init_value
+    if net.init_scale != 1:
+        keys["init_scale"] = net.init_scale
+    return keys
+
+
+def keyed(nets: list[NetSpec], optimizer: OptimizerSpec) -> list[Variant]:
+    """One variant per net, id and keys from its init (and activation where several are
+    compared): inits are unique per activation, so the ids are unique in the run."""
+    several = len({n.activation for n in nets}) > 1
+    return [
+        Variant(
+            f"{n.init}/{n.activation}" if several else n.init,
+            n,
+            optimizer,
+            keys=init_keys(n) | ({"activation": n.activation} if several else {}),
+        )
+        for n in nets
+    ]
 
 
 def check_inits(inits: tuple[str, ...], activations: tuple[str, ...] = ()) -> None:
@@ -62,12 +91,74 @@ def check_sizes(depth: int, width: int, max_depth: int) -> None:
         raise ValueError("the width must be between 1 and 2000 units")
 
 
-def tag(frame: pd.DataFrame, names: list[str], **columns: list) -> pd.DataFrame:
-    """Replace the variant index `k` of a probe frame by the variant's name (and more columns)."""
-    out = frame.copy()
-    for col, values in {"variant": names, **columns}.items():
-        out[col] = [values[k] for k in out["k"]]
-    return out.drop(columns="k")
+def tag(frame: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame:
+    """Replace the variant index `k` of a probe frame by the variant's id and key columns."""
+    info = pd.DataFrame([v.keys for v in variants]).assign(variant=[v.name for v in variants])
+    return frame.join(info, on="k").drop(columns="k")
+
+
+def spread_verdict(activation: str, stds: np.ndarray, flats: np.ndarray) -> Verdict:
+    """Which story one row of histograms tells, from each layer's activation spread and share
+    of flat-slope values (first layer first): saturated, identical, bunched, shrinking, growing
+    or steady."""
+    bounded = activation in ("sigmoid", "tanh")
+    if flats[-1] > SATURATED_SHARE and bounded:
+        return "saturated"
+    if stds[-1] < IDENTICAL_STD:
+        return "identical"
+    if bounded and stds[-1] < BUNCHED_STD:
+        return "bunched"
+    ratio = stds[-1] / stds[0] if stds[0] > 0 else np.inf
+    if ratio < SHRINKS:
+        return "shrinks"
+    if ratio > GROWS:
+        return "grows"
+    return "steady"
+
+
+def spread_verdicts(activation: str, stats: pd.DataFrame) -> dict[str, Verdict]:
+    """variant id -> `spread_verdict` of its rows of an `InitHistograms` stats frame, in order."""
+    return {
+        name: spread_verdict(activation, g["act_std"].to_numpy(), g["flat"].to_numpy())
+        for name, g in stats.sort_values("layer", kind="stable").groupby("variant", sort=False)
+    }
+
+
+@dataclass(frozen=True)
+class MnistFacts:
+    """What an MNIST comparison shows: the variant whose loss went lowest, and those that never
+    left chance (ids; None and () before any loss is known)."""
+
+    best: str | None
+    stuck: tuple[str, ...]
+
+
+def mnist_facts(summary: pd.DataFrame) -> MnistFacts:
+    done = summary.dropna(subset=["final_loss"])
+    if done.empty:
+        return MnistFacts(None, ())
+    stuck = done[done.final_loss > STUCK_SHARE * CHANCE_LOSS]
+    return MnistFacts(done.loc[done.final_loss.idxmin(), "variant"], tuple(stuck["variant"]))
+
+
+def profile(groups, variants: list[Variant], probe: tuple[torch.Tensor, torch.Tensor], phase: str) -> pd.DataFrame:
+    """`layer_stats` of every variant on the probe batch, tagged with the phase."""
+    return per_variant(layer_stats, groups, variants, *probe).assign(phase=phase)
+
+
+def units(groups, variants: list[Variant], step: int) -> pd.DataFrame:
+    """`unit_stats` of every variant at `step`."""
+    return per_variant(unit_stats, groups, variants).assign(step=step)
+
+
+def per_variant(probe, groups, variants: list[Variant], *args) -> pd.DataFrame:
+    """A probe run on each architecture group, its rows tagged with the run's variants."""
+    out = []
+    for g in groups:
+        stats = probe(g.model, *args)
+        stats["k"] = [g.indices[k] for k in stats["k"]]
+        out.append(tag(stats, variants))
+    return pd.concat(out, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -121,10 +212,9 @@ class InitHistograms(Spec):
         model = BatchedMLP(nets, [self.seed] * len(nets)).to(dev, torch.float64)
         gen = torch.Generator().manual_seed(self.seed + INPUT_SEED_OFFSET)
         x = torch.randn(self.n_samples, self.n_in, generator=gen, dtype=torch.float64).to(dev)
-        names = [init_label(n) for n in nets]
-        extra = {"init": list(self.inits)}
-        stats = tag(activation_stats(model, x), names, **extra)
-        hist = tag(histograms(model, x, self.bins), names, **extra)
+        variants = keyed(nets, OptimizerSpec.of("sgd"))  # only tags the frames: nothing is trained
+        stats = tag(activation_stats(model, x), variants)
+        hist = tag(histograms(model, x, self.bins), variants)
         return Result({"stats": stats, "histogram": hist})
 
     @classmethod
@@ -144,7 +234,7 @@ class InitHistograms(Spec):
         s = result.frames["stats"]
         return {
             name: {
-                f"layer {row.layer}": {"mean": row.mean, "std": row.std, "flat": row.flat, "dead": row.dead}
+                f"layer {row.layer}": {"mean": row.mean, "std": row.act_std, "flat": row.flat, "dead": row.dead}
                 for row in g.itertuples()
             }
             for name, g in s.groupby("variant", sort=False)
@@ -190,29 +280,19 @@ class DepthProfile(Spec):
         sizes = (784, *(self.width,) * self.depth, 10)
         sgd = OptimizerSpec.of("sgd", lr=self.lr)
         nets = [NetSpec(sizes, self.activation, i, self.init_std, self.init_value, self.init_scale) for i in self.inits]
-        return [Variant(init_label(n), n, sgd) for n in nets]
+        return keyed(nets, sgd)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
         probe = (x[:PROBE_SIZE].to(device.current()), y[:PROBE_SIZE].to(device.current()))
         variants = self.variants()
-        frames = [self.profile(make_groups(variants, self.seed, device.current()), probe, "init")]
-        summary = pd.DataFrame({"variant": [v.name for v in variants]})
+        frames = [profile(make_groups(variants, self.seed, device.current()), variants, probe, "init")]
+        summary = tag(pd.DataFrame({"k": range(len(variants))}), variants)
         if self.steps:
             r = train(variants, x, y, batch_size=self.batch_size, steps=self.steps, seed=self.seed, stop=stop)
-            frames.append(self.profile(r.groups, probe, "trained"))
+            frames.append(profile(r.groups, variants, probe, "trained"))
             summary = r.summary
         return Result({"profile": pd.concat(frames, ignore_index=True), "summary": summary})
-
-    def profile(self, groups, probe: tuple[torch.Tensor, torch.Tensor], phase: str) -> pd.DataFrame:
-        names = [v.name for v in self.variants()]
-        inits = list(self.inits)
-        out = []
-        for g in groups:
-            stats = layer_stats(g.model, *probe)
-            stats["k"] = [g.indices[k] for k in stats["k"]]
-            out.append(tag(stats, names, init=inits))
-        return pd.concat(out, ignore_index=True).assign(phase=phase)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -229,8 +309,8 @@ class DepthProfile(Spec):
         for (name, phase), g in p.groupby(["variant", "phase"], sort=False):
             first, last = g.iloc[0], g.iloc[-1]
             out.setdefault(name, {})[phase] = {
-                "act_std_first_layer": first["std"],
-                "act_std_last_layer": last["std"],
+                "act_std_first_layer": first["act_std"],
+                "act_std_last_layer": last["act_std"],
                 "signal_first_layer": first["signal"],
                 "signal_last_layer": last["signal"],
                 "dead_units_max": float(g["dead"].max()),
@@ -271,41 +351,29 @@ class Symmetry(Spec):
         sizes = (784, *self.hidden, 10)
         sgd = OptimizerSpec.of("sgd", lr=self.lr)
         nets = [NetSpec(sizes, self.activation, i, 0.01, self.init_value) for i in self.inits]
-        return [Variant(init_label(n), n, sgd) for n in nets]
+        return keyed(nets, sgd)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        xt, yt = data.subset(2000, self.dataset, "test", self.seed)
         variants = self.variants()
-        names = [v.name for v in variants]
-        rows = [self.units(make_groups(variants, self.seed, device.current()), 0, names)]
+        rows = [units(make_groups(variants, self.seed, device.current()), variants, 0)]
 
         def on_eval(step: int, metrics, groups) -> None:
-            rows.append(self.units(groups, step, names))
+            rows.append(units(groups, variants, step))
 
-        r = train(
+        r = fit(
             variants,
-            x,
-            y,
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=2000,
             batch_size=self.batch_size,
             steps=self.steps,
-            seed=self.seed,
             eval_every=self.every,
-            eval_sets={"test": (xt, yt)},
             on_eval=on_eval,
             progress=progress,
             stop=stop,
         )
-        units = pd.concat(rows, ignore_index=True)
-        return Result({"units": units, "curves": r.curves, "summary": r.summary}, complete=not r.stopped)
-
-    def units(self, groups, step: int, names: list[str]) -> pd.DataFrame:
-        out = []
-        for g in groups:
-            u = unit_stats(g.model)
-            u["k"] = [g.indices[k] for k in u["k"]]
-            out.append(tag(u, names, init=list(self.inits)))
-        return pd.concat(out, ignore_index=True).assign(step=step)
+        return result(r, units=pd.concat(rows, ignore_index=True))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -361,40 +429,25 @@ class InitComparison(Spec):
     def variants(self) -> list[Variant]:
         sizes = (784, *self.hidden, 10)
         sgd = OptimizerSpec.of("sgd", lr=self.lr)
-        out = []
-        for act in self.activations:
-            for init in self.inits:
-                net = NetSpec(sizes, act, init, self.init_std, self.init_value, self.init_scale)
-                name = init_label(net) if len(self.activations) == 1 else f"{init_label(net)} · {act}"
-                out.append(Variant(name, net, sgd))
-        return out
+        nets = [
+            NetSpec(sizes, act, init, self.init_std, self.init_value, self.init_scale)
+            for act in self.activations
+            for init in self.inits
+        ]
+        return keyed(nets, sgd)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        xt, yt = data.load(self.dataset, "test")
-        variants = self.variants()
-        r = train(
-            variants,
-            x,
-            y,
+        r = fit(
+            self.variants(),
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
             batch_size=self.batch_size,
             steps=self.iterations,
-            seed=self.seed,
-            eval_sets={"test": (xt, yt)},
             progress=progress,
             stop=stop,
         )
-        info = pd.DataFrame(
-            {
-                "variant": [v.name for v in variants],
-                "init": [v.net.init for v in variants],
-                "label": [init_label(v.net) for v in variants],
-                "activation": [v.net.activation for v in variants],
-            }
-        )
-        curves = r.curves.merge(info, on="variant")
-        summary = r.summary.merge(info, on="variant")
-        return Result({"curves": curves, "summary": summary}, complete=not r.stopped)
+        return result(r)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -448,11 +501,9 @@ class PReLUSlopes(Spec):
     def variants(self) -> list[Variant]:
         adam = OptimizerSpec.of("adam", lr=self.lr)
         sizes = (784, *self.hidden, 10)
-        return [Variant(a, NetSpec(sizes, a, self.init), adam) for a in self.activations]
+        return [Variant(a, NetSpec(sizes, a, self.init), adam, keys={"activation": a}) for a in self.activations]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
-        xt, yt = data.subset(2000, self.dataset, "test", self.seed)
         variants = self.variants()
         rows = [(0, i + 1, PRELU_INIT) for i in range(len(self.hidden))]
 
@@ -464,21 +515,21 @@ class PReLUSlopes(Spec):
                             (step, i + 1, float(getattr(g.model, f"a{i}")[j].detach())) for i in range(len(self.hidden))
                         )
 
-        r = train(
+        r = fit(
             variants,
-            x,
-            y,
+            dataset=self.dataset,
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=2000,
             batch_size=self.batch_size,
             steps=self.iterations,
-            seed=self.seed,
             eval_every=self.every,
-            eval_sets={"test": (xt, yt)},
             on_eval=on_eval,
             progress=progress,
             stop=stop,
         )
         slopes = pd.DataFrame(rows, columns=["step", "layer", "slope"]).drop_duplicates(["step", "layer"])
-        return Result({"slopes": slopes, "curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+        return result(r, slopes=slopes)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:

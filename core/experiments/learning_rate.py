@@ -8,11 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import data, schedules
+from core import schedules
+from core.landscapes import LR_GRID
 from core.nets import NetSpec
 from core.optimizers import METHODS, OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, train
+from core.train import Run, Variant, fit, result
+
+SWEEP_LRS = (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0)  # the rates a sweep offers, a decade apart
+FINDER_STARTS = (1e-5, *(lr for lr in LR_GRID if lr <= 1.0))  # where a finder's sweep may start
+FINDER_ENDS = tuple(lr for lr in LR_GRID if lr >= 1e-3)  # and where it may end
+BLOWUP = 4.0  # the finder's curve ends where its smoothed loss exceeds this many times its minimum
 
 
 @dataclass(frozen=True)
@@ -43,15 +49,19 @@ class MnistRun(Spec):
     def opt(self, lr: float) -> OptimizerSpec:
         return OptimizerSpec.of(self.optimizer, lr=lr)
 
-    def train(self, variants: list[Variant], progress: Progress | None, stop: Stop | None, **kw):
-        x, y = data.subset(self.n_train, "mnist", "train", self.seed)
-        return train(
+    def train(
+        self, variants: list[Variant], progress: Progress | None, stop: Stop | None, n_test: int | None = None, **kw
+    ) -> Run:
+        """`variants` on the subset, evaluated on the whole test set (`n_test=0`) or not at all
+        (None); `kw` go to `core.train.train`."""
+        return fit(
             variants,
-            x,
-            y,
+            dataset="mnist",
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=n_test,
             batch_size=self.batch_size,
             steps=self.iterations,
-            seed=self.seed,
             progress=progress,
             stop=stop,
             **kw,
@@ -86,11 +96,12 @@ class LRSweep(MnistRun):
         for lr in self.lrs:
             self.opt(lr)  # validates the range
 
+    def variants(self) -> list[Variant]:
+        """One per rate, keyed by it (id: `lr=<rate>`)."""
+        return [Variant(f"lr={lr:g}", self.net(), self.opt(lr), keys={"lr": lr}) for lr in self.lrs]
+
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        variants = [Variant(f"lr {lr:g}", self.net(), self.opt(lr)) for lr in self.lrs]
-        xt, yt = data.load("mnist", "test")
-        r = self.train(variants, progress, stop, eval_sets={"test": (xt, yt)})
-        return Result({"curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+        return result(self.train(self.variants(), progress, stop, n_test=0))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -100,7 +111,7 @@ class LRSweep(MnistRun):
         return _summary_rows(result)
 
 
-def finder_suggestion(lr: np.ndarray, loss: np.ndarray, beta: float = 0.9, blowup: float = 4.0) -> dict:
+def finder_suggestion(lr: np.ndarray, loss: np.ndarray, beta: float = 0.9, blowup: float = BLOWUP) -> dict:
     """Read a learning-rate finder's curve: smooth the loss (bias-corrected moving average),
     cut it where it exceeds `blowup` times its minimum, and suggest the rate where it falls
     fastest per decade of rate, and a tenth of the rate at its minimum (a common rule of
@@ -150,7 +161,7 @@ class LRFinder(MnistRun):
         return self.lr_min * schedules.curve(self.schedule(), self.iterations)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        v = Variant("finder", self.net(), self.opt(self.lr_min), schedule=self.schedule())
+        v = Variant("finder", self.net(), self.opt(self.lr_min), schedule=self.schedule(), keys={"schedule": "finder"})
         r = self.train([v], progress, stop)
         loss = r.curves[r.curves.metric == "loss"][["step", "value"]].rename(columns={"value": "loss"})
         frame = pd.DataFrame({"step": np.arange(1, self.iterations + 1), "lr": self.rates()})
@@ -191,11 +202,32 @@ class ScheduleComparison(MnistRun):
     def schedule(self, name: str):
         return schedules.decaying(name, self.iterations, self.final, self.warmup)
 
+    def variants(self) -> list[Variant]:
+        """One per schedule, keyed by its name (also the id)."""
+        net, opt = self.net(), self.opt(self.lr)
+        return [Variant(n, net, opt, schedule=self.schedule(n), keys={"schedule": n}) for n in self.names]
+
+    def rates(self) -> pd.DataFrame:
+        """The rate each schedule gives at every step (variant, schedule, step, lr): known before
+        training, so a page can draw it at once."""
+        steps = np.arange(1, self.iterations + 1)
+        return pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "variant": n,
+                        "schedule": n,
+                        "step": steps,
+                        "lr": self.lr * schedules.curve(self.schedule(n), len(steps)),
+                    }
+                )
+                for n in self.names
+            ],
+            ignore_index=True,
+        )
+
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        variants = [Variant(n, self.net(), self.opt(self.lr), schedule=self.schedule(n)) for n in self.names]
-        xt, yt = data.load("mnist", "test")
-        r = self.train(variants, progress, stop, eval_sets={"test": (xt, yt)})
-        return Result({"curves": r.curves, "summary": r.summary}, complete=not r.stopped)
+        return result(self.train(self.variants(), progress, stop, n_test=0))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -203,3 +235,20 @@ class ScheduleComparison(MnistRun):
 
     def summary(self, result: Result) -> dict:
         return _summary_rows(result)
+
+
+FINDER_MARKS = ("steepest", "min_over_10")  # the finder's suggestions, in the order a page shows them
+
+
+def finder_view(result: Result) -> tuple[pd.DataFrame, float | None]:
+    """What of a finder's curve is worth drawing: the rows up to its cut (at least three), and
+    the rate where the cut fell (None when the whole sweep stayed below the blow-up)."""
+    curve = result.frames["curve"]
+    shown = curve.iloc[: max(int(result.extras.get("cut") or len(curve)), 3)]
+    cut_at = float(curve["lr"].iloc[len(shown)]) if len(curve) > len(shown) else None
+    return shown, cut_at
+
+
+def finder_marks(result: Result) -> dict[str, float]:
+    """The finder's suggested rates that it could make, by name (`FINDER_MARKS`)."""
+    return {name: float(result.extras[name]) for name in FINDER_MARKS if result.extras.get(name)}

@@ -28,6 +28,7 @@ MAX_HIDDEN_LAYERS = 10
 MAX_WIDTH = 4096
 MAX_EPOCHS = 500
 GALLERY = 24  # most confidently wrong test images kept for the gallery
+SPLITS = {"train": "train", "val": "validation"}  # eval-set name in the curves -> split of `epochs_of`
 
 _live: dict[str, list[dict]] = {}  # per-epoch metrics of runs in progress, keyed by spec key
 _live_guard = threading.Lock()
@@ -256,10 +257,36 @@ def _publish(key: str | None, row: dict) -> None:
 
 
 def live_epochs(spec: Spec) -> pd.DataFrame:
-    """Per-epoch metrics of a run still in progress (empty when none is running)."""
+    """Per-epoch metrics of a run still in progress, as `epochs_of` gives them (empty when none
+    is running)."""
     with _live_guard:
         rows = list(_live.get(spec.key(), []))
-    return pd.DataFrame(rows)
+    return _tidy_epochs(pd.DataFrame(rows))
+
+
+def epochs_of(result: Result) -> pd.DataFrame:
+    """Per-epoch metrics of a finished (or stopped) run, tidy: epoch, split (`train` or
+    `validation`), kind (`loss` or `acc`), value; the same shape as `live_epochs`."""
+    curves = result.frames["curves"]
+    evals = curves[curves["metric"].str.startswith(tuple(f"{s}_" for s in SPLITS))]
+    return _tidy_epochs(evals.pivot_table(index="epoch", columns="metric", values="value").reset_index())
+
+
+def _tidy_epochs(wide: pd.DataFrame) -> pd.DataFrame:
+    """Columns epoch, `train_loss`, `val_acc`, ... -> rows of epoch, split, kind, value."""
+    if wide.empty:
+        return pd.DataFrame(columns=["epoch", "split", "kind", "value"])
+    long = wide.melt("epoch", var_name="metric", value_name="value")
+    long[["set", "kind"]] = long["metric"].str.split("_", n=1, expand=True)
+    long["split"] = long["set"].map(SPLITS)
+    return long.dropna(subset=["split"])[["epoch", "split", "kind", "value"]].reset_index(drop=True)
+
+
+def ending(extras: dict) -> str | None:
+    """How a run ended, if not by reaching its last epoch: `diverged` or `early_stopped`."""
+    if extras.get("diverged_at") is not None:
+        return "diverged"
+    return "early_stopped" if extras.get("early_stopped") else None
 
 
 def evaluate(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor, extras: dict) -> dict[str, pd.DataFrame]:
@@ -300,22 +327,20 @@ def confidently_wrong(predictions: pd.DataFrame, n: int = GALLERY) -> pd.DataFra
 
 
 def layer_table(net: NetSpec) -> pd.DataFrame:
-    """A Keras-style model summary: one row per layer with its output size and parameters."""
+    """A Keras-style model summary: one row per layer with its output size and parameters.
+    `layer` is the kind of layer (input, dense, batchnorm, activation, softmax, dropout); an
+    activation row names its function in `activation`, a dropout row its `rate`."""
     rows = [{"layer": "input", "units": net.sizes[0], "params": 0}]
     for i, (n_in, n_out) in enumerate(zip(net.sizes, net.sizes[1:])):
         last = i == len(net.sizes) - 2
         rows.append({"layer": "dense", "units": n_out, "params": n_in * n_out + (n_out if net.bias else 0)})
-        if not last and net.batchnorm:
+        if last:
+            rows.append({"layer": "softmax", "units": n_out, "params": 0})
+            break
+        if net.batchnorm:
             rows.append({"layer": "batchnorm", "units": n_out, "params": 2 * n_out})
-        slopes = 1 if net.activation == "prelu" and not last else 0
-        rows.append({"layer": "softmax" if last else net.activation, "units": n_out, "params": slopes})
-        if not last and net.dropout:
-            rows.append({"layer": f"dropout {net.dropout:g}", "units": n_out, "params": 0})
-    return pd.DataFrame(rows)
-
-
-def model_of(result: Result) -> BatchedMLP:
-    """The trained network kept in a lab result."""
-    if "model" not in result.extras:
-        raise ValueError("this result holds no trained model")
-    return checkpoint.unpack(result.extras["model"])
+        slopes = 1 if net.activation == "prelu" else 0
+        rows.append({"layer": "activation", "activation": net.activation, "units": n_out, "params": slopes})
+        if net.dropout:
+            rows.append({"layer": "dropout", "rate": net.dropout, "units": n_out, "params": 0})
+    return pd.DataFrame(rows, columns=["layer", "activation", "rate", "units", "params"])

@@ -10,7 +10,7 @@ from core import data
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, fit, result
+from core.train import Variant, fit, result, unique
 
 BOOK_OPTIMIZERS = (
     OptimizerSpec.of("sgd", lr=0.01, book=True),
@@ -51,10 +51,10 @@ class OptimizerComparison(Spec):
         return NetSpec((784, *self.hidden, 10), self.activation, self.init)
 
     def variants(self) -> list[Variant]:
-        """One per optimizer, keyed by its method and rate (id: `method@lr`, unique in the run)."""
+        """One per optimizer, keyed by its method and rate (id: the method, numbered if repeated)."""
+        ids = unique([o.method for o in self.optimizers])
         return [
-            Variant(f"{o.method}@{o.hp['lr']:g}#{i}", self.net(), o, keys={"method": o.method, "lr": o.hp["lr"]})
-            for i, o in enumerate(self.optimizers)
+            Variant(i, self.net(), o, keys={"method": o.method, "lr": o.hp["lr"]}) for i, o in zip(ids, self.optimizers)
         ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:

@@ -5,6 +5,9 @@ ensemble examples).
 lockstep run; `DecayVsL2` shows that L2 in the loss and weight decay coincide for SGD but not
 for Adam; `EarlyStoppingRun` is the lecture's Keras example with and without early stopping;
 `Ensemble` averages independently initialized networks.
+
+Every variant is keyed by what it changes (`remedy`; `method` and `decay` in the decay demo;
+`member` for an ensemble's networks); the page names them from those keys.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import pandas as pd
 import torch
 
 from core import data
+from core.dropout import dropped_units, expectation_gap
 from core.early_stopping import MONITORS, EarlyStopping
 from core.ensemble import growing_accuracy
 from core.nets import DROPOUT_SCALINGS, NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Group, Run, Variant, evaluate, train
+from core.train import Group, Run, Variant, evaluate, fit, result, train, with_keys
 
 REMEDIES = ("none", "l2", "weight_decay", "l1", "dropout", "early_stopping", "l2_dropout", "batchnorm")
 COMPARE_ALL = ("none", "l2", "l1", "dropout", "early_stopping", "l2_dropout", "batchnorm")
@@ -30,6 +34,12 @@ OPTIMIZERS = ("sgd", "adam")
 EVAL_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc")
 HIST_BINS = 60
 TRAIN_IMAGES = 60000  # MNIST and Fashion-MNIST alike
+BOOK_LR = {"sgd": 0.01, "adam": 0.001}  # the book's SGD rate; Adam's usual default
+LAMBDAS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the λ a student can pick
+TRAIN_SIZES = (300, 1000, 3000, 10000, 30000, TRAIN_IMAGES)  # from the book's 300 to all images
+DECAY_REMEDIES = ("none", "l2", "weight_decay", "l1")  # the penalties the weight-decay section compares
+ES_SIZES = (1000, 6000, 20000, 0)  # early stopping's training sets; 0: all images (the lecture)
+SCALING_RULES = (*DROPOUT_SCALINGS, "unscaled")  # dropout's test-time rules, and the mistake of none
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,11 @@ class BookSetting(Spec):
     @property
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n_train / self.batch_size)
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps of the whole run."""
+        return self.epochs * self.steps_per_epoch
 
     def test_sets(self) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
         """(fixed per-epoch subset, whole test set)."""
@@ -139,7 +154,7 @@ class Overfitting(BookSetting):
             l1 = self.l1
         if remedy == "batchnorm":
             net = self.net(batchnorm=True)
-        return Variant(remedy, net, opt, l2=l2, l1=l1)
+        return Variant(remedy, net, opt, l2=l2, l1=l1, keys={"remedy": remedy})
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         watch = [k for k, r in enumerate(self.regularizer) if r == "early_stopping"]
@@ -165,7 +180,7 @@ class Overfitting(BookSetting):
         )
         if es is not None and self.restore_best:
             es.restore(r.groups)
-        summary = final_summary(r, {"train": (x, y), "test": (xt, yt)}, self.steps_per_epoch)
+        summary = final_summary(r, variants, {"train": (x, y), "test": (xt, yt)}, self.steps_per_epoch)
         if es is not None:
             for k in watch:
                 best = es.best_step(k)
@@ -211,9 +226,11 @@ def rows_of(groups: list[Group]) -> dict[int, tuple[Group, int]]:
     return {k: (g, j) for g in groups for j, k in enumerate(g.indices)}
 
 
-def final_summary(r: Run, sets: dict[str, tuple[torch.Tensor, torch.Tensor]], steps_per_epoch: int) -> pd.DataFrame:
+def final_summary(
+    r: Run, variants: list[Variant], sets: dict[str, tuple[torch.Tensor, torch.Tensor]], steps_per_epoch: int
+) -> pd.DataFrame:
     """Accuracy and loss of every variant on whole data sets (after any restore), the
-    train-test gap, and where each variant stopped or diverged."""
+    train-test gap, and where each variant stopped or diverged; with the variants' key columns."""
     s = r.summary[["variant", "diverged_at", "stopped_at"]].copy()
     for name, (x, y) in sets.items():
         acc, loss = np.full(len(s), np.nan), np.full(len(s), np.nan)
@@ -227,7 +244,7 @@ def final_summary(r: Run, sets: dict[str, tuple[torch.Tensor, torch.Tensor]], st
         s["gap"] = s["train_acc"] - s["test_acc"]
     s["stopped_epoch"] = _floats(s.pop("stopped_at")) / steps_per_epoch
     s["diverged_at"] = _floats(s["diverged_at"])
-    return s
+    return with_keys(s, variants)
 
 
 def _floats(column: pd.Series) -> pd.Series:
@@ -238,6 +255,24 @@ def _floats(column: pd.Series) -> pd.Series:
 def eval_curves(r: Run) -> pd.DataFrame:
     """The per-evaluation metrics only (the per-step training loss stays out of the store)."""
     return r.curves[r.curves.metric.isin(EVAL_METRICS)].reset_index(drop=True)
+
+
+def split_curves(
+    curves: pd.DataFrame, measure: str = "acc", splits: tuple[str, ...] = ("train", "test")
+) -> pd.DataFrame:
+    """The per-epoch `measure` ("acc" or "loss") of every variant on each of `splits`, one row per
+    variant, epoch and split (`split` holds "train", "test" or "val"), key columns kept."""
+    metrics = {f"{split}_{measure}": split for split in splits}
+    out = curves[curves.metric.isin(metrics)].copy()
+    out["split"] = out.metric.map(metrics)
+    return out.reset_index(drop=True)
+
+
+def monitored_measure(monitor: str) -> str:
+    """What an early-stopping monitor watches: "loss" for val_loss, "acc" for val_acc."""
+    if monitor not in MONITORS:
+        raise ValueError(f"monitor must be one of {MONITORS}")
+    return monitor.removeprefix("val_")
 
 
 def weight_values(r: Run, k: int) -> np.ndarray:
@@ -256,7 +291,7 @@ def weight_histograms(r: Run, variants: list[Variant]) -> pd.DataFrame:
     for v, vals in zip(variants, finite):
         counts, _ = np.histogram(vals, edges)
         frames.append(pd.DataFrame({"variant": v.name, "left": edges[:-1], "right": edges[1:], "count": counts}))
-    return pd.concat(frames, ignore_index=True)
+    return with_keys(pd.concat(frames, ignore_index=True), variants)
 
 
 def near_zero(r: Run, variants: list[Variant], tol: float = 1e-3) -> dict[str, dict[str, float]]:
@@ -299,18 +334,21 @@ class DecayVsL2(Spec):
         self.variants()
 
     def variants(self) -> list[Variant]:
+        """SGD and Adam, each with `decay` "l2" (in the loss) then "decoupled" (in the optimizer:
+        SGD's weight decay, AdamW): partners sit next to each other (0-1, 2-3)."""
         net = NetSpec((784, *self.hidden, 10), "relu", "he_normal", bias=False)
         sgd, adam = OptimizerSpec.of("sgd", lr=self.sgd_lr), OptimizerSpec.of("adam", lr=self.adam_lr)
+        sgd_wd = OptimizerSpec.of("sgd", lr=self.sgd_lr, weight_decay=self.lam)
+        adamw = OptimizerSpec.of("adamw", lr=self.adam_lr, weight_decay=self.lam)
         return [
-            Variant("sgd_l2", net, sgd, l2=self.lam),
-            Variant("sgd_weight_decay", net, OptimizerSpec.of("sgd", lr=self.sgd_lr, weight_decay=self.lam)),
-            Variant("adam_l2", net, adam, l2=self.lam),
-            Variant("adamw", net, OptimizerSpec.of("adamw", lr=self.adam_lr, weight_decay=self.lam)),
+            Variant("sgd_l2", net, sgd, l2=self.lam, keys={"method": "sgd", "decay": "l2"}),
+            Variant("sgd_weight_decay", net, sgd_wd, keys={"method": "sgd", "decay": "decoupled"}),
+            Variant("adam_l2", net, adam, l2=self.lam, keys={"method": "adam", "decay": "l2"}),
+            Variant("adamw", net, adamw, keys={"method": "adamw", "decay": "decoupled"}),
         ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         variants = self.variants()
-        x, y = data.subset(self.n_train, "mnist", "train", self.seed)
         rows: list[dict] = []
 
         def record(step: int, metrics: dict, groups: list[Group]) -> None:
@@ -328,20 +366,20 @@ class DecayVsL2(Spec):
                     }
                 )
 
-        r = train(
+        r = fit(
             variants,
-            x,
-            y,
+            dataset="mnist",
+            n_train=self.n_train,
+            seed=self.seed,
+            n_test=None,
             batch_size=self.batch_size,
             steps=self.steps,
-            seed=self.seed,
             eval_every=self.record_every,
             on_eval=record,
             progress=progress,
             stop=stop,
         )
-        loss = r.curves[r.curves.metric == "loss"][["variant", "step", "value"]].rename(columns={"value": "loss"})
-        return Result({"paths": pd.DataFrame(rows), "loss": loss.reset_index(drop=True)}, complete=not r.stopped)
+        return result(r, paths=with_keys(pd.DataFrame(rows), variants))
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -396,7 +434,16 @@ class EarlyStoppingRun(Spec):
     def variants(self) -> list[Variant]:
         net = NetSpec((784, self.hidden, 10), "sigmoid", "xavier_uniform")
         opt = OptimizerSpec.of("momentum", lr=self.lr, momentum=self.momentum)
-        return [Variant("none", net, opt), Variant("early_stopping", net, opt)]
+        return [Variant(r, net, opt, keys={"remedy": r}) for r in ("none", "early_stopping")]
+
+    @property
+    def lecture_comparable(self) -> bool:
+        """Whether the network without early stopping trains as in the lecture, so that the
+        lecture's printed numbers (`LECTURE`) may stand next to it (early stopping's own knobs
+        do not change that network)."""
+        lecture = self.presets()["lecture"]
+        same = ("dataset", "n_train", "val_fraction", "hidden", "lr", "momentum", "batch_size", "epochs", "seed")
+        return all(getattr(self, f) == getattr(lecture, f) for f in same)
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         split = data.make_split(self.n_train, self.val_fraction, 0, self.dataset, self.seed)
@@ -405,8 +452,9 @@ class EarlyStoppingRun(Spec):
         pick = torch.randperm(len(x), generator=gen)[: self.n_eval]
         per_epoch = math.ceil(len(x) / self.batch_size)
         es = EarlyStopping([1], self.monitor, self.patience, self.min_delta, self.restore_best)
+        variants = self.variants()
         r = train(
-            self.variants(),
+            variants,
             x,
             y,
             batch_size=self.batch_size,
@@ -420,7 +468,7 @@ class EarlyStoppingRun(Spec):
         )
         if self.restore_best:
             es.restore(r.groups)
-        summary = final_summary(r, {"train": (x, y), "test": (split.x_test, split.y_test)}, per_epoch)
+        summary = final_summary(r, variants, {"train": (x, y), "test": (split.x_test, split.y_test)}, per_epoch)
         best = es.best_step(1)
         summary["kept_epoch"] = [math.nan, best / per_epoch if best and self.restore_best else math.nan]
         return Result({"curves": eval_curves(r), "summary": summary}, complete=not r.stopped)
@@ -459,25 +507,33 @@ class Ensemble(BookSetting):
         self.net(dropout=self.dropout)
 
     def variants(self) -> list[Variant]:
+        """The members (keyed by `member` 1..N), then the dropout network (`remedy` "dropout")."""
         opt = self.base_optimizer()
-        members = [Variant(f"member {i + 1}", self.net(), opt, init_seed=self.seed + i) for i in range(self.members)]
-        return [*members, Variant("dropout", self.net(dropout=self.dropout), opt, init_seed=self.seed)]
+        members = [
+            Variant(f"member_{i}", self.net(), opt, init_seed=self.seed + i - 1, keys={"member": i})
+            for i in range(1, self.members + 1)
+        ]
+        dropout = Variant(
+            "dropout", self.net(dropout=self.dropout), opt, init_seed=self.seed, keys={"remedy": "dropout"}
+        )
+        return [*members, dropout]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
-        x, y = data.subset(self.n_train, self.dataset, "train", self.seed)
         _, (xt, yt) = self.test_sets()
-        r = train(
-            self.variants(),
-            x,
-            y,
-            batch_size=self.batch_size,
-            steps=self.epochs * self.steps_per_epoch,
+        variants = self.variants()
+        r = fit(
+            variants,
+            dataset=self.dataset,
+            n_train=self.n_train,
             seed=self.seed,
+            n_test=None,
+            batch_size=self.batch_size,
+            steps=self.steps,
             progress=progress,
             stop=stop,
         )
         logits = test_logits(r, xt)
-        singles = final_summary(r, {"test": (xt, yt)}, self.steps_per_epoch)
+        singles = final_summary(r, variants, {"test": (xt, yt)}, self.steps_per_epoch)
         grow = growing_accuracy(logits[: self.members], yt)
         ensemble = pd.DataFrame({"members": np.arange(1, self.members + 1), "test_acc": grow})
         return Result({"singles": singles, "ensemble": ensemble}, complete=not r.stopped)
@@ -490,6 +546,40 @@ class Ensemble(BookSetting):
         singles = result.frames["singles"].set_index("variant")["test_acc"].to_dict()
         grow = result.frames["ensemble"]
         return {"single_networks": singles, "ensemble_of_first_n": dict(zip(grow.members.tolist(), grow.test_acc))}
+
+
+def ensemble_bars(result: Result) -> pd.DataFrame:
+    """One bar per member, one for the whole ensemble (`remedy` "ensemble") and one for the
+    dropout network: variant, its key columns, `kind` ("single", "ensemble", "dropout") and
+    test accuracy."""
+    singles, grow = result.frames["singles"], result.frames["ensemble"]
+    members = singles[singles.member.notna()].assign(kind="single")
+    whole = pd.DataFrame({"variant": ["ensemble"], "remedy": ["ensemble"], "test_acc": [grow.test_acc.iloc[-1]]})
+    dropout = singles[singles.remedy == "dropout"].assign(kind="dropout")
+    bars = pd.concat([members, whole.assign(kind="ensemble"), dropout], ignore_index=True)
+    return bars[["variant", "remedy", "member", "kind", "test_acc"]]
+
+
+def ensemble_facts(result: Result) -> dict[str, float]:
+    """What the lesson compares: the members' mean test accuracy and the whole ensemble's."""
+    singles = result.frames["singles"]
+    return {
+        "mean_single": float(singles.test_acc[singles.member.notna()].mean()),
+        "ensemble": float(result.frames["ensemble"].test_acc.iloc[-1]),
+    }
+
+
+def dropout_expectation(p: float, samples: int = 4000) -> dict[str, float]:
+    """`core.dropout.expectation_gap` on the book network at dropout rate p, for one test image."""
+    x, _ = data.subset(1, "mnist", "test", 0)
+    return expectation_gap(NetSpec(BookSetting().net().sizes, dropout=p), x, samples=samples)
+
+
+def dropout_mask(p: float, seed: int) -> pd.DataFrame:
+    """Which hidden units of the book network one training step keeps: layer, unit (from 1), kept."""
+    kept = dropped_units(BookSetting().net(dropout=p), seed)
+    layer, unit = np.indices(kept.shape)
+    return pd.DataFrame({"layer": layer.ravel() + 1, "unit": unit.ravel() + 1, "kept": kept.ravel()})
 
 
 @torch.no_grad()

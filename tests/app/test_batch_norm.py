@@ -1,7 +1,13 @@
-"""The batch norm page: defaults, extreme knobs, presets, and tiny training runs of each tab."""
+"""The batch norm page: defaults, extreme knobs, presets, tiny training runs of each tab, and
+the same runs read in Korean."""
 
-from core.experiments.batchnorm import BatchNormComparison, BatchNormGrid, BatchNormInference
+import pytest
+
+from core.experiments.batchnorm import PLACEMENTS, BatchNormComparison, BatchNormGrid, BatchNormInference
 from tests.app.apptest import open_page, train_and_wait
+from tests.app.reading import names, shown
+from ui import i18n
+from ui.i18n import catalog
 
 P = "batch_norm"
 
@@ -17,16 +23,16 @@ def test_defaults_and_korean():
 
 def test_walkthrough_extremes():
     at = open_page(P)
-    at.slider(key=f"{P}.walk.batch").set_value(1)
+    at.slider(key=f"{P}.walk.batch_size").set_value(1)
     at.slider(key=f"{P}.walk.gamma").set_value(0.0)
     at.slider(key=f"{P}.walk.beta").set_value(-5.0)
     at.run()
     assert not at.exception
     assert at.warning  # a batch of one is explained
-    at.slider(key=f"{P}.walk.batch").set_value(256)
+    at.slider(key=f"{P}.walk.batch_size").set_value(256)
     at.slider(key=f"{P}.walk.gamma").set_value(5.0)
     at.slider(key=f"{P}.run.momentum").set_value(1.0)
-    at.slider(key=f"{P}.run.batch").set_value(2)
+    at.slider(key=f"{P}.run.batch_size").set_value(2)
     at.run()
     assert not at.exception
 
@@ -47,7 +53,10 @@ def test_comparison_tabs_tiny_runs():
     at = open_page(P)
     at.button(key=f"{P}.lr.preset.deep_sigmoid").click()
     at.run()
-    assert at.selectbox(key=f"{P}.lr.activation").value == "sigmoid"
+    deep = BatchNormComparison.presets()["deep_sigmoid"]
+    assert at.selectbox(key=f"{P}.lr.activation.en").value == deep.activation
+    assert at.number_input(key=f"{P}.lr.depth").value == len(deep.hidden)
+    assert at.multiselect(key=f"{P}.lr.lrs").value == list(deep.lrs)
     at.number_input(key=f"{P}.lr.depth").set_value(1)
     at.number_input(key=f"{P}.lr.epochs").set_value(1)
     at.run()
@@ -80,3 +89,49 @@ def test_no_learning_rate_is_a_message_not_a_traceback():
 def test_inference_run():
     at = open_page(P)
     train_and_wait(at, f"{P}.tiny.train", BatchNormInference())
+
+
+def tiny_runs(at) -> None:
+    """Show results of the grid, both comparisons and the inference net on tiny settings,
+    training each that is not stored yet (an earlier test may have trained it)."""
+    at.number_input(key=f"{P}.grid.n_train").set_value(150)
+    at.number_input(key=f"{P}.grid.epochs").set_value(1)
+    for tab in ("lr", "place"):
+        at.number_input(key=f"{P}.{tab}.depth").set_value(1)
+        at.number_input(key=f"{P}.{tab}.epochs").set_value(1)
+    at.multiselect(key=f"{P}.lr.lrs").set_value([0.1, 2.0])
+    at.run()
+    runs = {
+        "grid": BatchNormGrid(n_train=150, epochs=1),
+        "lr": BatchNormComparison(lrs=(0.1, 2.0), hidden=(100,), epochs=1),
+        "place": BatchNormComparison(placements=PLACEMENTS, lrs=(0.1,), hidden=(100,), epochs=1),
+        "tiny": BatchNormInference(),
+    }
+    for tab, spec in runs.items():
+        if any(b.key == f"{P}.{tab}.train" for b in at.button):
+            train_and_wait(at, f"{P}.{tab}.train", spec)
+    assert not any(b.key.endswith(".train") for b in at.button if b.key)  # every result is shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_variants_are_named_in_the_readers_language(lang, monkeypatch):
+    """Legends, panel titles, options and notes of every tab, with results, in the reader's
+    language; in Korean no id ("before", "he_normal") and no English variant name ("no BN",
+    "BN before activation") is left."""
+    # AppTest formats options outside the script's session, where the language falls back to
+    # the browser's: make that the page's language too, so that options match what it drew.
+    monkeypatch.setattr(i18n, "browser_lang", lambda: lang)
+    at = open_page(P, lang)
+    tiny_runs(at)
+    values, prose = shown(at)
+    parts = {p.strip() for v in values for p in v.split(" · ")}
+    text = catalog(lang)
+    legend = {text[f"labels.placement_{p}"] for p in PLACEMENTS} | {text["labels.lr"].format(value="2")}
+    assert legend <= parts  # the legends were read, in the page's language
+    assert text["labels.init_he_normal"] in " ".join(prose)  # the comparison's init, named
+    if lang == "ko":
+        ids, english, phrases = names()
+        assert not parts & (ids | {"none", "before", "after", "relu"}), sorted(parts & ids)
+        assert not [p for p in parts if any(e.match(p) for e in english)]
+        texts = " ".join(prose)
+        assert not [p for p in (*phrases, "no BN", "with BN", "He normal") if p in texts]

@@ -1,6 +1,8 @@
 """AppTest of the Compare-runs page: the table, filtering, overlay of picked runs, the delete
 policy, and a delete that goes through."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,13 +17,26 @@ from tests.app.apptest import open_page, train_and_wait
 MARK = "iterations=98"  # only the runs made here have these settings
 
 
-def put(iterations: int, owner: str | None) -> str:
+def put(iterations: int, owner: str | None, methods: tuple[str, ...] = ("sgd", "momentum")) -> str:
+    """A stored run whose variants are `methods` (ids with a `method` key column; none: one
+    variant without keys, as a lab model), with a loss and a gradient-norm curve each."""
     spec = OptimizerComparison(iterations=iterations)
     steps = np.arange(1, iterations + 1)
-    curves = pd.DataFrame({"variant": "SGD", "step": steps, "epoch": steps / 10, "metric": "loss", "value": 1 / steps})
-    summary = pd.DataFrame({"variant": ["SGD"], "final_loss": [0.3], "test_acc": [0.9]})
+    curves = pd.concat(
+        pd.DataFrame({"variant": v, "step": steps, "epoch": steps / 10, "metric": m, "value": 1 / steps})
+        for v in methods or ("model",)
+        for m in ("loss", "grad_norm")
+    )
+    summary = pd.DataFrame({"variant": list(methods or ("model",)), "final_loss": 0.3, "test_acc": 0.9})
+    if methods:
+        curves["method"], summary["method"] = curves["variant"], summary["variant"]
     Store().put(spec, Result({"curves": curves, "summary": summary}), 1.0, owner)
     return spec.key()
+
+
+def legend(at: AppTest) -> list[str]:
+    """The series names the overlay chart's legend shows."""
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)["encoding"]["color"]["scale"]["domain"]
 
 
 def pick_all(at: AppTest, n: int) -> None:
@@ -47,6 +62,8 @@ def test_filter_pick_and_overlay(two_runs):
     pick_all(at, 2)
     assert at.get("vega_lite_chart"), "the picked runs' curves are drawn"
     assert at.selectbox(key="compare_runs.metric.en").value == "loss"
+    title = f"{nav_title('optimizers', 'en')} "
+    assert sorted(legend(at)) == sorted(f"{title}{k[:6]} · {m}" for k in two_runs for m in ("SGD", "Momentum"))
     at.radio(key="compare_runs.x.en").set_value("epoch")
     at.toggle(key="compare_runs.log").set_value(True)
     at.run()
@@ -109,3 +126,30 @@ def test_every_kind_of_run_is_titled_by_its_page_in_both_languages():
         assert page in pages, kind
         for lang in i18n.LANGS:
             assert f"{page}.title" in i18n.catalog(lang), (kind, lang)
+
+
+def nav_title(page: str, lang: str) -> str:
+    from ui import i18n
+
+    return i18n.catalog(lang)[f"{page}.title"]
+
+
+def test_a_korean_reader_sees_series_and_curves_named_in_korean(two_runs, monkeypatch):
+    """Each series is "<page> <key> · <variant>" with the variant named from its key columns in
+    Korean; a run of one variant without keys (a lab model) is named by the run alone."""
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "browser_lang", lambda: "ko")  # AppTest formats options outside the session
+    lone = put(983, "someone-else", methods=())
+    try:
+        at = open_page("compare_runs", "ko")
+        at.text_input(key="compare_runs.search").set_value("iterations=98")
+        at.run()
+        pick_all(at, 3)
+        title = f"{nav_title('optimizers', 'ko')} "
+        expected = {f"{title}{k[:6]} · {m}" for k in two_runs for m in ("SGD", "모멘텀")} | {f"{title}{lone[:6]}"}
+        assert set(legend(at)) == expected
+        metrics = at.selectbox(key="compare_runs.metric.ko").options
+        assert set(metrics) == {"학습 손실 (스텝마다)", "그래디언트 노름 (스텝마다)"}
+    finally:
+        Store().delete([lone])

@@ -1,6 +1,9 @@
 """The Hyperparameter search page: defaults in both languages, and a tiny round run end to end
 with extreme knobs (one trial, ranges collapsed to a point), narrowing and the final test."""
 
+import json
+
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -30,10 +33,10 @@ def test_defaults_show_the_book_setup(lang):
 
 def test_one_trial_with_ranges_collapsed_to_a_point():
     at = open_page("hyperparameter_search")
-    at.number_input(key=f"{P}.trials").set_value(1)
+    at.number_input(key=f"{P}.n_trials").set_value(1)
     at.number_input(key=f"{P}.n_train").set_value(60)
     at.number_input(key=f"{P}.epochs").set_value(1)
-    at.number_input(key=f"{P}.fixed.depth").set_value(1)
+    at.number_input(key=f"{P}.depth").set_value(1)
     at.slider(key=f"{P}.range.lr").set_value((-2.0, -2.0))
     at.slider(key=f"{P}.range.weight_decay").set_value((-5.0, -5.0))
     at.run()
@@ -71,10 +74,10 @@ def test_a_wrong_storage_url_is_explained():
 def test_narrowing_prepares_the_next_round():
     spec = HyperSearch(n_train=60, epochs=1, depth=1, n_trials=4, space=(Param("lr", 1e-4, 1e-1, log=True),))
     at = open_page("hyperparameter_search")
-    at.number_input(key=f"{P}.trials").set_value(4)
+    at.number_input(key=f"{P}.n_trials").set_value(4)
     at.number_input(key=f"{P}.n_train").set_value(60)
     at.number_input(key=f"{P}.epochs").set_value(1)
-    at.number_input(key=f"{P}.fixed.depth").set_value(1)
+    at.number_input(key=f"{P}.depth").set_value(1)
     at.multiselect(key=f"{P}.params.en").set_value(["lr"])
     at.run()
     at.slider(key=f"{P}.range.lr").set_value((-4.0, -1.0))
@@ -114,3 +117,41 @@ def test_a_shared_server_keeps_its_storage_to_itself(monkeypatch):
     assert box.disabled
     shown = " ".join([c.value for c in at.caption] + [c.value for c in at.code])
     assert "sqlite:///" not in shown and hpo.shown_url("") not in shown
+
+
+def test_the_first_values_are_the_book_round_in_batches():
+    preset = HyperSearch.presets()["book_in_batches"]
+    at = open_page("hyperparameter_search")
+    assert at.number_input(key=f"{P}.n_trials").value == preset.n_trials
+    assert at.number_input(key=f"{P}.ask_batch").value == preset.ask_batch > 0
+    assert at.number_input(key=f"{P}.epochs").value == preset.epochs
+    assert at.number_input(key=f"{P}.depth").value == preset.depth
+    assert at.multiselect(key=f"{P}.params.en").value == [p.name for p in preset.space]
+
+
+def test_a_search_over_optimizers_names_them_in_korean():
+    """The trials table, the proposal, the chart data and every select name the optimizers in
+    the reader's language, never by their ids."""
+    at = open_page("hyperparameter_search")
+    for key, value in (("n_trials", 4), ("n_train", 60), ("epochs", 1), ("depth", 1)):
+        at.number_input(key=f"{P}.{key}").set_value(value)
+    at.multiselect(key=f"{P}.params.en").set_value(["lr", "optimizer"])
+    at.run()
+    at.multiselect(key=f"{P}.range.optimizer.en").set_value(["momentum", "nesterov"])
+    at.run()
+    at.button(key=f"{P}.run").click()
+    at.run()
+    wait_for_all_jobs(at)
+    at.session_state["lang"] = "ko"  # AppTest formats options in the test's thread: switch last
+    at.run()
+    assert not at.exception
+    trials = next(df.value for df in at.dataframe if "학습률" in df.value.columns)
+    assert set(trials["옵티마이저"]) <= {"모멘텀", "네스테로프"} and len(trials) == 4
+    shown = [df.value.to_string() for df in at.dataframe]
+    shown += [str(o) for kind in ("selectbox", "multiselect") for w in at.get(kind) for o in w.options]
+    for chart in at.get("vega_lite_chart"):  # its spec (legends, titles) and its data (tooltips, facets)
+        shown.append(json.dumps(json.loads(chart.proto.spec), ensure_ascii=False))
+        shown += [pa.ipc.open_stream(d.data.data).read_all().to_pandas().to_string() for d in chart.proto.datasets]
+    assert any("모멘텀" in text for text in shown)
+    for word in ("momentum", "Momentum", "nesterov", "Nesterov"):
+        assert not any(word in text for text in shown), word

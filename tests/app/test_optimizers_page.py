@@ -1,5 +1,8 @@
 """The home page and the Optimizers page run with defaults, every preset and extreme knobs."""
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -7,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.experiments.optimizers import OptimizerComparison
 from core.spec import Result
 from core.store import Store
+from core.train import with_keys
 from tests.app.apptest import open_page
 from ui import runner
 
@@ -58,7 +62,7 @@ def test_extreme_knobs_show_divergence_not_an_exception():
 
 def test_all_optimizers_on_every_surface():
     at = open_page("optimizers")
-    at.multiselect(key="opt2d.methods").set_value(
+    at.multiselect(key="opt2d.methods.en").set_value(
         ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"]
     )
     for surface in ("book", "knou", "rosenbrock", "saddle", "himmelblau"):
@@ -69,7 +73,7 @@ def test_all_optimizers_on_every_surface():
 
 def test_no_optimizer_chosen_is_a_hint():
     at = open_page("optimizers")
-    at.multiselect(key="opt2d.methods").set_value([])
+    at.multiselect(key="opt2d.methods.en").set_value([])
     at.run()
     assert not at.exception and at.info
 
@@ -77,7 +81,7 @@ def test_no_optimizer_chosen_is_a_hint():
 def test_mnist_comparison_trains_and_shows_results():
     at = open_page("optimizers")
     at.number_input(key="optmnist.iterations").set_value(15)
-    at.number_input(key="optmnist.hidden").set_value(1)
+    at.number_input(key="optmnist.depth").set_value(1)
     at.number_input(key="optmnist.width").set_value(8)
     at.run()
     before = {job.key for job in runner.queue().jobs()}
@@ -105,5 +109,79 @@ def test_a_damaged_stored_result_becomes_a_message_not_a_traceback(monkeypatch):
         at = open_page("optimizers", lang="ko")
         assert not at.exception
         assert any("처리하지 못한 문제" in e.value for e in at.error)
+    finally:
+        Store().delete([spec.key()])
+
+
+def chart_text(chart) -> str:
+    """A chart's spec as readable text (legend domains, titles), non-ASCII unescaped."""
+    return json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
+
+
+def english_names_shown(at: AppTest) -> list[str]:
+    """English method names (other than those Korean spells the same) in the tables, the
+    options of the selects and the charts' specs (legend domains, panel titles)."""
+    english = ("Momentum", "Nesterov")
+    shown = [df.value.to_string() for df in at.dataframe]
+    shown += [str(o) for w in at.get("multiselect") for o in w.options]
+    shown += [chart_text(chart) for chart in at.get("vega_lite_chart")]
+    return [name for name in english if any(name in text for text in shown)]
+
+
+@pytest.mark.parametrize("preset", ["book", "knou"])
+def test_the_playground_in_korean_names_the_optimizers_in_korean(preset):
+    at = open_page("optimizers")
+    at.button(key=f"opt2d.preset.{preset}").click()
+    at.run()
+    at.session_state["lang"] = "ko"  # AppTest formats options in the test's thread: switch last
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "모멘텀" in table.iloc[:, 0].tolist()
+    assert any("모멘텀" in chart_text(chart) for chart in at.get("vega_lite_chart"))  # a legend or panel title
+    assert not english_names_shown(at)
+
+
+def test_mnist_presets_come_from_the_spec():
+    at = open_page("optimizers")
+    for name, spec in OptimizerComparison.presets().items():
+        at.button(key=f"optmnist.preset.{name}").click()
+        at.run()
+        assert at.number_input(key="optmnist.iterations").value == spec.iterations
+        assert at.number_input(key="optmnist.batch_size").value == spec.batch_size
+        assert at.number_input(key="optmnist.depth").value == len(spec.hidden)
+        assert at.multiselect(key="optmnist.methods.en").value == [o.method for o in spec.optimizers]
+
+
+def stored_result(spec: OptimizerComparison) -> Result:
+    """A made-up result of `spec` shaped as training makes it: curves and summary keyed by
+    the variants' method and rate."""
+    variants = spec.variants()
+    curves = pd.DataFrame(
+        [(v.name, step, 0.0, "loss", 2.3 / step) for v in variants for step in range(1, 11)],
+        columns=["variant", "step", "epoch", "metric", "value"],
+    )
+    summary = pd.DataFrame(
+        {
+            "variant": [v.name for v in variants],
+            "final_loss": 0.5,
+            "test_acc": 0.9,
+            "seconds": 1.0,
+            "diverged_at": np.nan,
+        }
+    )
+    return Result({"curves": with_keys(curves, variants), "summary": with_keys(summary, variants)})
+
+
+def test_the_mnist_results_in_korean_name_the_optimizers_in_korean():
+    spec = OptimizerComparison()  # what the MNIST tab shows first
+    Store().put(spec, stored_result(spec), 1.0)
+    try:
+        at = open_page("optimizers", lang="ko")
+        assert not at.exception
+        results = at.dataframe[-1].value
+        assert results.iloc[:, 0].tolist() == ["SGD", "모멘텀", "AdaGrad", "Adam"]
+        assert not any(v.name in results.to_string() for v in spec.variants() if v.name != "sgd")  # no raw ids
+        assert not english_names_shown(at)
     finally:
         Store().delete([spec.key()])

@@ -1,9 +1,14 @@
 """The regularization page: defaults, presets, extreme knobs, and short real runs."""
 
+import json
+
+import pyarrow as pa
 import pytest
 
 from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
 from tests.app.apptest import open_page, train_and_wait
+from tests.app.reading import names, shown
+from ui import i18n
 
 P = "regularization"
 
@@ -24,7 +29,7 @@ def test_extreme_knobs_train_and_show_results():
     at.number_input(key=f"{P}.all.epochs").set_value(2)
     at.select_slider(key=f"{P}.all.l2").set_value(1.0)
     at.select_slider(key=f"{P}.all.l1").set_value(1.0)
-    at.slider(key=f"{P}.all.p").set_value(0.9)
+    at.slider(key=f"{P}.all.dropout").set_value(0.9)
     at.number_input(key=f"{P}.all.patience").set_value(0)
     at.run()
     assert not at.exception and not at.warning
@@ -38,7 +43,7 @@ def test_extreme_knobs_train_and_show_results():
 
 def test_dropout_zero_and_mask_redraw():
     at = open_page(P)
-    at.slider(key=f"{P}.dropout.p").set_value(0.0)
+    at.slider(key=f"{P}.dropout.dropout").set_value(0.0)
     at.number_input(key=f"{P}.dropout.epochs").set_value(1)
     at.run()
     assert not at.exception
@@ -52,10 +57,10 @@ def test_early_stopping_presets_and_a_tiny_run():
     at = open_page(P)
     at.button(key=f"{P}.es.lecture").click()
     at.run()
-    assert not at.exception and at.selectbox(key=f"{P}.es.n.en").value == 0
+    assert not at.exception and at.selectbox(key=f"{P}.es.n_train.en").value == 0
     at.button(key=f"{P}.es.quick").click()
     at.run()
-    at.selectbox(key=f"{P}.es.n.en").set_value(1000)
+    at.selectbox(key=f"{P}.es.n_train.en").set_value(1000)
     at.number_input(key=f"{P}.es.epochs").set_value(2)
     at.number_input(key=f"{P}.es.patience").set_value(0)
     at.run()
@@ -73,18 +78,18 @@ def test_ensemble_of_ten_runs():
 
 def test_bad_settings_show_a_message_not_a_traceback():
     at = open_page(P)
-    at.multiselect(key=f"{P}.decay.remedies.en").set_value([])
+    at.multiselect(key=f"{P}.decay.regularizer.en").set_value([])
     at.run()
     assert not at.exception and at.info
 
 
 def test_seeing_overfitting_and_weight_decay_sections_show_their_charts():
     at = open_page(P)
-    at.select_slider(key=f"{P}.see.n").set_value(1000)
+    at.select_slider(key=f"{P}.see.n_train").set_value(1000)
     at.number_input(key=f"{P}.see.epochs").set_value(1)
     at.number_input(key=f"{P}.decay.epochs").set_value(1)
-    at.radio(key=f"{P}.decay.opt").set_value("adam")
-    at.multiselect(key=f"{P}.decay.remedies.en").set_value(["none", "weight_decay", "l1"])
+    at.radio(key=f"{P}.decay.optimizer.en").set_value("adam")
+    at.multiselect(key=f"{P}.decay.regularizer.en").set_value(["none", "weight_decay", "l1"])
     at.run()
     train_and_wait(at, f"{P}.see.train", Overfitting(n_train=1000, epochs=1))
     assert len(at.metric) == 3
@@ -92,3 +97,69 @@ def test_seeing_overfitting_and_weight_decay_sections_show_their_charts():
     assert decay.variant("weight_decay").optimizer.method == "adamw"
     train_and_wait(at, f"{P}.decay.train", decay)
     train_and_wait(at, f"{P}.demo.run", DecayVsL2())
+
+
+def chart_labels(at) -> list[str]:
+    """The variant names the charts carry in their data (axes too, not only legends)."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        for data in chart.proto.datasets:
+            frame = pa.ipc.open_stream(data.data.data).read_all().to_pandas()
+            out += [str(v) for v in frame.get("label", [])]
+    return out
+
+
+def colour_scales(at) -> list[dict]:
+    """Every colour scale with a fixed domain on the page's charts."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            scale = (node.get("encoding", {}).get("color") or {}).get("scale") or {}
+            if "domain" in scale and "range" in scale:
+                found.append(scale)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for chart in at.get("vega_lite_chart"):
+        walk(json.loads(chart.proto.spec))
+    return found
+
+
+def test_korean_page_names_every_variant_in_korean(monkeypatch):
+    """Every section's result in Korean: legends, tables and options name remedies, optimizers and
+    ensemble members in Korean, never by an id ("sgd_l2", "member_1") or an English name."""
+    monkeypatch.setattr(i18n, "browser_lang", lambda: "ko")  # AppTest formats options outside the session
+    at = open_page(P, "ko")
+    for key in ("see", "decay", "dropout", "all"):
+        at.number_input(key=f"{P}.{key}.epochs").set_value(1)
+    at.multiselect(key=f"{P}.decay.regularizer.ko").set_value(["none", "l2", "weight_decay", "l1"])
+    at.select_slider(key=f"{P}.decay.l2").set_value(0.3)  # a demo of its own, not one another test stored
+    at.selectbox(key=f"{P}.es.n_train.ko").set_value(1000)
+    at.number_input(key=f"{P}.es.epochs").set_value(2)
+    at.slider(key=f"{P}.ens.members").set_value(2)
+    at.number_input(key=f"{P}.ens.epochs").set_value(1)
+    at.run()
+    runs = {
+        "see": Overfitting(epochs=1),
+        "decay": Overfitting(regularizer=("none", "l2", "weight_decay", "l1"), l2=0.3, epochs=1),
+        "dropout": Overfitting(regularizer=("none", "dropout"), epochs=1),
+        "es": EarlyStoppingRun(n_train=1000, epochs=2),
+        "ens": Ensemble(members=2, epochs=1),
+        "all": Overfitting(regularizer=Overfitting.presets()["compare_all"].regularizer, epochs=1),
+    }
+    for key, spec in runs.items():
+        train_and_wait(at, f"{P}.{key}.train", spec)
+    train_and_wait(at, f"{P}.demo.run", DecayVsL2(lam=0.3))
+    ids, english, phrases = names()
+    values, prose = shown(at)
+    parts = {p.strip() for v in [*values, *chart_labels(at)] for p in v.split(" · ")}
+    assert {"규제 없음", "손실에 L2 추가", "드롭아웃", "조기 종료", "신경망 1", "앙상블", "분리된 가중치 감소"} <= parts
+    assert not parts & (ids | {"sgd_l2", "adamw", "member_1", "early_stopping", "weight_decay"})
+    assert not [p for p in parts if any(e.match(p) for e in english)]
+    assert not [p for p in phrases if any(p in text for text in prose)]
+    decay = [sc for sc in colour_scales(at) if "AdamW · 분리된 가중치 감소" in sc["domain"]]
+    assert decay and all(len(set(sc["range"])) == len(sc["range"]) == 4 for sc in decay)  # SGD + L2 ≠ AdamW

@@ -203,3 +203,19 @@ def test_histograms_share_edges_and_sum_to_one():
     for c in counts:
         assert c.sum() == pytest.approx(1.0)
     assert counts[0][:3].sum() > counts[1][:3].sum()  # the first sits further left
+
+
+def test_linear_zone_is_where_the_sigmoid_is_nearly_its_tangent():
+    x = np.linspace(-bn.LINEAR_ZONE, bn.LINEAR_ZONE, 1001)
+    assert np.abs(1 / (1 + np.exp(-x)) - (0.5 + x / 4)).max() < 0.06
+    wider = np.linspace(-2 * bn.LINEAR_ZONE, 2 * bn.LINEAR_ZONE, 1001)
+    assert np.abs(1 / (1 + np.exp(-wider)) - (0.5 + wider / 4)).max() > 0.2
+
+
+def test_linear_share_counts_each_stage():
+    df = bn.walkthrough(64, gamma=5.0, beta=0.0)
+    share = bn.linear_share(df)
+    assert set(share) == set(bn.STAGES)
+    normalized = df[df.stage == "normalized"]["value"]
+    assert share["normalized"] == pytest.approx(float((normalized.abs() < bn.LINEAR_ZONE).mean()))
+    assert share["normalized"] > 0.7 > share["scaled"]  # gamma 5 pushes most values into the curved parts

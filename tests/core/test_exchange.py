@@ -153,5 +153,5 @@ def test_runs_table_search_and_overlay(store):
     assert (df["final_loss"] == 0.2).all()
     assert "iterations=7" in " ".join(df["settings"])
     assert len(runs.search(df, "ITERATIONS=7 optimizers")) == 1 and len(runs.search(df, "nothing-like-it")) == 0
-    both = runs.overlay(results, {k: f"run {i}" for i, k in enumerate(results)})
-    assert len(both) == 2 * (5 + 7) and both["series"].nunique() == 4
+    both = runs.overlay(results)
+    assert len(both) == 2 * (5 + 7) and both.groupby(["run", "variant"]).ngroups == 4

@@ -74,3 +74,25 @@ def test_command_line_prints_every_tensor(capsys):
     assert all(r["band"] in ("great", "no signal") for r in out["tensors"])
     assert main(["gradcheck", "--bug", "weight", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["tensors"][0]["band"] == "bug"
+
+
+def test_the_init_follows_the_activation_by_the_course_rule():
+    from core.nets import recommended_init
+
+    for activation in ("tanh", "relu", "softplus", "sigmoid"):
+        assert GradCheckSpec(activation=activation).net().init == recommended_init(activation)
+
+
+def test_readings_and_notes():
+    from core.gradcheck import READINGS, TINY_EPS, notes, reading
+
+    results = check(GradCheckSpec(depth=2, batchnorm=True))
+    assert {reading(r) for r in results} <= set(READINGS)
+    assert reading(next(r for r in results if r.name == "b0")) == "none"  # before BN: no signal
+    assert notes(GradCheckSpec(depth=2, batchnorm=True), results) == ["no_signal"]
+    plain = GradCheckSpec(depth=1)
+    assert notes(plain, check(plain)) == []
+    one = GradCheckSpec(depth=1, batchnorm=True, batch=1)
+    assert notes(one, check(one))[0] == "batch_one"  # the vacuous pass is what to say first
+    tiny = GradCheckSpec(depth=1, eps=TINY_EPS / 10)
+    assert "tiny_eps" in notes(tiny, check(tiny))

@@ -160,3 +160,27 @@ def test_search_command_prints_the_best_trials_as_json(tmp_path, capsys):
     assert out["trials"] == 3 and len(out["best"]) == 2
     assert out["best"][0]["val_acc"] >= out["best"][1]["val_acc"]
     assert out["study"] in hpo.study_names(url)
+
+
+def test_reading_a_study_gives_its_trials_and_ranges_or_none(tmp_path):
+    """What a page watching a study reads: the finished trials and the searched ranges, from a
+    URL or an open storage; None (not an error) for a study that is not there."""
+    spec = tiny(tmp_path, n_trials=2, study="watched", space=(hpo.DEFAULT_RANGES["optimizer"],))
+    spec.run()
+    storage = hpo.open_storage(spec.storage)
+    for where in (spec.storage, storage):
+        frames, space = hpo.read_study("watched", where)
+        assert len(frames["trials"]) == 2 and space == spec.space
+        assert "watched" in hpo.study_names(where)
+        assert hpo.read_study("elsewhere", where) is None
+
+
+def test_trial_params_are_plain_values_a_final_test_accepts(tmp_path):
+    spec = tiny(tmp_path, n_trials=2, space=(hpo.DEFAULT_RANGES["lr"], hpo.DEFAULT_RANGES["width"]))
+    trials = spec.run().frames["trials"]
+    params = hpo.trial_params(trials.iloc[0], spec.space)
+    assert set(params) == {"lr", "width"}
+    assert type(params["lr"]) is float and type(params["width"]) is int
+    final = spec.final(params)
+    assert json.loads(json.dumps(final.to_dict()))["config"]  # storable as the store keeps specs
+    assert dict(final.config)["width"] == params["width"]

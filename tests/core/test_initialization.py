@@ -4,12 +4,25 @@ histogram experiment, symmetry, and the signal over depth."""
 import json
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from core.__main__ import main
 from core.commands.run import build
-from core.experiments.initialization import DepthProfile, InitComparison, InitHistograms, PReLUSlopes, Symmetry
+from core.experiments.initialization import (
+    CHANCE_LOSS,
+    DepthProfile,
+    InitComparison,
+    InitHistograms,
+    MnistFacts,
+    PReLUSlopes,
+    Symmetry,
+    mnist_facts,
+    spread_verdict,
+    spread_verdicts,
+)
 from core.nets import PRELU_INIT, NetSpec, init_weight
 
 SHAPES = [(100, 100), (784, 100), (50, 300), (30, 10)]
@@ -96,14 +109,68 @@ def test_sigmoid_std001_bunches_at_half():
 def test_relu_he_keeps_the_spread_and_small_init_loses_it():
     r = InitHistograms.presets()["book-relu"].run()
     stats = r.frames["stats"]
-    he = stats[stats.init == "he_normal"].sort_values("layer")["std"].to_numpy()
+    he = stats[stats.init == "he_normal"].sort_values("layer")["act_std"].to_numpy()
     assert (he / he[0] > 0.5).all() and (he / he[0] < 2).all()
-    small = stats[stats.init == "normal"].sort_values("layer")["std"].to_numpy()
+    small = stats[stats.init == "normal"].sort_values("layer")["act_std"].to_numpy()
     assert small[-1] < 1e-3 * small[0]
     h = r.frames["histogram"]
     total = h.groupby(["variant", "layer"]).share.sum()
     assert ((total - 1).abs() < 1e-9).all()  # every value is counted once
     assert h.equals(InitHistograms.presets()["book-relu"].run().frames["histogram"])  # reproducible
+
+
+def test_verdicts_tell_the_books_figures_apart():
+    """Each book figure gets the story its histograms show, per variant id, in the spec's order."""
+    expected = {
+        "book-sigmoid-std1": {"normal": "saturated"},
+        "book-sigmoid-std0.01": {"normal": "bunched"},
+        "book-relu": {"normal": "shrinks", "xavier": "shrinks", "he_normal": "steady"},
+    }
+    presets = InitHistograms.presets()
+    for name, verdicts in expected.items():
+        spec = presets[name]
+        got = spread_verdicts(spec.activation, spec.run().frames["stats"])
+        assert got == verdicts and list(got) == list(verdicts), name
+
+
+def test_spread_verdict_thresholds():
+    flat = np.zeros(3)
+    assert spread_verdict("relu", np.array([1.0, 1.0, 0.0]), flat) == "identical"
+    assert spread_verdict("relu", np.array([1.0, 2.0, 3.0]), flat) == "grows"
+    assert spread_verdict("tanh", np.array([0.5, 0.5, 0.04]), flat) == "bunched"
+    assert spread_verdict("relu", np.array([0.5, 0.5, 0.04]), flat) == "shrinks"  # bunching is sigmoid/tanh's
+    assert spread_verdict("sigmoid", np.ones(3), np.array([0.0, 0.0, 0.5])) == "saturated"
+    assert spread_verdict("relu", np.ones(3), np.array([0.0, 0.0, 0.5])) == "steady"  # ReLU's flat half is normal
+
+
+def test_mnist_facts_name_the_best_and_the_stuck():
+    summary = pd.DataFrame(
+        {"variant": ["normal", "xavier", "he_normal", "zeros"], "final_loss": [2.29, 0.4, 0.3, np.nan]}
+    )
+    assert mnist_facts(summary) == MnistFacts("he_normal", ("normal",))
+    assert 0.95 * CHANCE_LOSS < 2.29
+    assert mnist_facts(summary.assign(final_loss=np.nan)) == MnistFacts(None, ())
+
+
+def test_variants_carry_ids_and_keys_not_names():
+    """Every frame says what varies in key columns; no display text comes out of core."""
+    r = InitHistograms(inits=("normal", "constant", "he_normal"), init_scale=1.5, depth=2, width=10).run()
+    rows = r.frames["stats"].drop_duplicates("variant").set_index("variant")
+    assert list(rows.index) == ["normal", "constant", "he_normal"]
+    assert rows.loc["normal", "std"] == 1.0 and pd.isna(rows.loc["he_normal", "std"])
+    assert rows.loc["constant", "value"] == 0.5 and pd.isna(rows.loc["normal", "value"])
+    assert (rows["init_scale"] == 1.5).all()
+    assert "label" not in r.frames["histogram"] and set(r.frames["histogram"]["init"]) == set(rows.index)
+    plain = InitHistograms(depth=2, width=10).run().frames["stats"]
+    assert "init_scale" not in plain and "activation" not in plain  # only what varies or modifies
+    both = InitComparison(activations=("relu", "tanh"), inits=("xavier",)).variants()
+    assert [v.name for v in both] == ["xavier/relu", "xavier/tanh"]
+    assert [v.keys for v in both] == [{"init": "xavier", "activation": a} for a in ("relu", "tanh")]
+    assert [v.keys for v in InitComparison().variants()] == [
+        {"init": "normal", "std": 0.01},
+        {"init": "xavier"},
+        {"init": "he_normal"},
+    ]
 
 
 def test_histogram_spec_validates():
@@ -136,6 +203,7 @@ def test_zero_and_constant_init_keep_units_identical():
     assert rand.distinct.tolist() == [8, 6]
     assert (rand.spread > 1e-3).all()
     assert set(units.step) == {0, 4, 8, 12}
+    assert set(r.frames["summary"].init) == set(spec.inits)
 
 
 def test_signal_explodes_or_vanishes_unless_matched():
@@ -157,6 +225,7 @@ def test_depth_profile_after_training_and_dead_units():
     r = spec.run()
     p = r.frames["profile"]
     assert set(p.phase) == {"init", "trained"}
+    assert set(zip(p.variant, p["std"].fillna(-1))) == {("he_normal", -1), ("normal", 0.01)}
     assert len(p) == 2 * 2 * 6
     assert p.dead.between(0, 1).all() and p.flat.between(0, 1).all()
     assert (p.grad_norm >= 0).all()
@@ -183,6 +252,7 @@ def test_init_comparison_runs_in_lockstep():
     r = spec.run()
     s = r.frames["summary"]
     assert len(s) == 4 and set(s.activation) == {"relu", "tanh"}
+    assert set(r.frames["curves"].init) == {"normal", "he_normal"}
     assert s.test_acc.between(0, 1).all()
     summary = spec.summary(r)
     assert len(summary) == 4 and all(v["diverged_at"] is None for v in summary.values())
@@ -206,5 +276,6 @@ def test_prelu_slopes_are_learned():
     assert (s[s.step == 0].slope == PRELU_INIT).all()
     assert (s[s.step == 20].slope - PRELU_INIT).abs().min() > 1e-4
     assert set(r.frames["summary"].variant) == {"relu", "leaky_relu", "prelu"}
+    assert (r.frames["summary"].activation == r.frames["summary"].variant).all()
     with pytest.raises(ValueError):
         PReLUSlopes(activations=("relu",))

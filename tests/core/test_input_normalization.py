@@ -36,8 +36,8 @@ def test_standardizing_makes_contours_round_and_descent_fast():
     for how in norm.SCALINGS:
         q = norm.Quadratic.of(norm.Scaler.fit(x, how).apply(x), y)
         result[how] = (q.condition(), norm.descend(q, steps=3000).steps_to_converge)
-    assert result["standardize"][0] < 2 < result["minmax"][0] < result["raw"][0]
-    assert result["raw"][1] is None  # stretched: not there in 3000 steps
+    assert result["standardize"][0] < 2 < result["minmax"][0] < result["none"][0]
+    assert result["none"][1] is None  # stretched: not there in 3000 steps
     assert result["standardize"][1] < result["minmax"][1]
 
 
@@ -78,3 +78,36 @@ def test_one_hot_and_integer_codes():
     assert np.allclose(onehot, targets)
     assert np.allclose(np.diff(integer, 2), 0)  # forced onto a straight line
     assert np.sum((integer - targets) ** 2) > 1.0
+
+
+def test_lecture_table_under_every_scaling():
+    table = norm.lecture_table()
+    assert set(table) == set(norm.SCALINGS)
+    assert np.allclose(table["none"][:, 1], norm.LECTURE_X2)  # as printed
+    assert np.allclose(table["minmax"].min(0), 0) and np.allclose(table["minmax"].max(0), 1)
+
+
+def test_panels_show_the_path_inside_a_square_around_the_optimum():
+    x, y = norm.two_feature_problem(ratio=100.0)
+    panels = {how: norm.panel(how, x, y) for how in norm.SCALINGS}
+    for p in panels.values():
+        gw1, gw2, _ = p.grid
+        half = (gw1.max() - gw1.min()) / 2
+        assert gw2.max() - gw2.min() == pytest.approx(2 * half)  # square
+        assert np.all(np.abs(p.path[:, 1:] - p.optimum[:2]) <= half + 1e-9)
+        assert np.all(np.diff(p.path[:, 0]) > 0) and len(p.path) <= 160  # thinned, in step order
+    assert panels["standardize"].condition < panels["none"].condition
+    assert panels["none"].steps_to_converge is None and panels["none"].steps == 2000
+
+
+def test_one_hot_course_data_fits_only_with_one_hot_codes():
+    assert {s for s, _ in norm.PEOPLE} <= set(norm.SEXES) and {b for _, b in norm.PEOPLE} <= set(norm.BODIES)
+    integer, onehot = norm.category_fit(norm.BODY_TARGETS)
+    assert np.allclose(onehot, norm.BODY_TARGETS) and not np.allclose(integer, norm.BODY_TARGETS)
+
+
+def test_the_first_ratio_already_shows_the_stretched_bowl():
+    x, y = norm.two_feature_problem(ratio=norm.FIRST_RATIO)
+    assert norm.FIRST_RATIO in norm.RATIOS
+    assert norm.panel("none", x, y).steps_to_converge is None
+    assert norm.panel("standardize", x, y).steps_to_converge is not None

@@ -67,3 +67,23 @@ def test_grid_shapes():
 def test_wrong_start_dimension_is_rejected():
     with pytest.raises(ValueError):
         descend("well_2d", OptimizerSpec.of("sgd", lr=0.1), (1.0,), 5)
+
+
+def test_the_lecture_presets_show_each_verdict():
+    from core.landscapes import LR_GRID, Walk
+
+    kinds = {name: verdict(w.landscape, w.points()).kind for name, w in Walk.presets().items()}
+    assert kinds == {"diverge": "diverged", "crawl": "slow", "oscillate": "oscillating", "good": "converged"}
+    assert all(w.lr in LR_GRID for w in Walk.presets().values())  # the slider can show every preset
+
+
+def test_a_walk_validates_and_frames_its_finite_path():
+    from core.landscapes import Walk
+
+    for kw in ({"landscape": "nope"}, {"steps": 0}, {"method": "nope"}):
+        with pytest.raises(ValueError):
+            Walk(**kw)
+    walk = Walk(landscape="well_2d", lr=10.0, steps=20)
+    frame = walk.frame(walk.points())
+    assert {"step", "loss", "x", "y", "lr"} <= set(frame.columns)
+    assert frame[["x", "y", "loss"]].notna().all().all() and len(frame) < 21  # cut where it diverged

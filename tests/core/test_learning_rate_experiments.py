@@ -5,7 +5,16 @@ import pandas as pd
 import pytest
 
 from core.experiments.clipping import CLIPPINGS, ClippingComparison
-from core.experiments.learning_rate import LRFinder, LRSweep, ScheduleComparison, finder_suggestion
+from core.experiments.learning_rate import (
+    FINDER_MARKS,
+    LRFinder,
+    LRSweep,
+    ScheduleComparison,
+    finder_marks,
+    finder_suggestion,
+    finder_view,
+)
+from core.spec import Result
 
 TINY = dict(hidden=(16,), n_train=200, batch_size=50)
 
@@ -14,9 +23,12 @@ def test_sweep_marks_a_huge_rate_as_diverged():
     spec = LRSweep(lrs=(0.01, 10.0), iterations=20, hidden=(64, 64), n_train=200, batch_size=50)
     result = spec.run()
     s = spec.summary(result)
-    assert set(s) == {"lr 0.01", "lr 10"}
-    assert s["lr 0.01"]["diverged_at"] is None and np.isfinite(s["lr 0.01"]["final_smoothed_loss"])
-    assert s["lr 10"]["diverged_at"] is not None
+    assert set(s) == {"lr=0.01", "lr=10"}
+    assert s["lr=0.01"]["diverged_at"] is None and np.isfinite(s["lr=0.01"]["final_smoothed_loss"])
+    assert s["lr=10"]["diverged_at"] is not None
+    summary = result.frames["summary"].set_index("variant")
+    assert summary.loc["lr=10", "lr"] == 10.0 and summary.loc["lr=0.01", "lr"] == 0.01  # the rate, as a number
+    assert set(result.frames["curves"]["lr"]) == {0.01, 10.0}
 
 
 def test_sweep_validates():
@@ -36,6 +48,18 @@ def test_finder_sweeps_exponentially_and_suggests_a_rate_inside_it():
     assert np.allclose(np.diff(np.log(curve["lr"])), np.log(1e5) / 59)
     steepest = result.extras["steepest"]
     assert steepest is None or 1e-4 <= steepest <= 10.0
+    assert set(finder_marks(result)) <= set(FINDER_MARKS)
+
+
+def test_finder_view_cuts_at_the_blow_up_and_names_the_rate_there():
+    curve = pd.DataFrame({"lr": np.logspace(-3, 0, 10), "loss": 1.0, "smoothed": 1.0})
+    shown, cut_at = finder_view(Result({"curve": curve}, {"cut": 6, "steepest": 0.01, "min_over_10": None}))
+    assert len(shown) == 6 and cut_at == pytest.approx(curve["lr"].iloc[6])
+    shown, cut_at = finder_view(Result({"curve": curve}, {"cut": 1}))
+    assert len(shown) == 3  # always a few points to draw
+    shown, cut_at = finder_view(Result({"curve": curve}, {"cut": None}))
+    assert len(shown) == 10 and cut_at is None
+    assert finder_marks(Result({"curve": curve}, {"steepest": 0.01, "min_over_10": None})) == {"steepest": 0.01}
 
 
 def test_finder_suggestion_on_a_known_curve():
@@ -54,6 +78,15 @@ def test_schedules_run_in_lockstep():
     loss = curves[curves.metric == "loss"].pivot(index="step", columns="variant", values="value")
     assert loss.loc[1, "constant"] == pytest.approx(loss.loc[1, "cosine"])  # same start, same batch
     assert not np.allclose(loss["constant"], loss["cosine"])
+    assert set(result.frames["summary"]["schedule"]) == {"constant", "cosine"}
+
+
+def test_schedule_rates_are_known_before_training():
+    spec = ScheduleComparison(lr=0.5, names=("constant", "cosine"), final=0.1, iterations=20, **TINY)
+    rates = spec.rates().pivot(index="step", columns="schedule", values="lr")
+    assert list(rates.index) == list(range(1, 21))
+    assert np.allclose(rates["constant"], 0.5)
+    assert rates["cosine"].iloc[0] == pytest.approx(0.5) and rates["cosine"].is_monotonic_decreasing
 
 
 def test_clipping_records_the_gradient_norm_and_tames_the_explosion():
@@ -62,6 +95,7 @@ def test_clipping_records_the_gradient_norm_and_tames_the_explosion():
     curves = result.frames["curves"]
     norms = curves[curves.metric == "grad_norm"]
     assert set(norms.variant) == set(CLIPPINGS)
+    assert (norms["clipping"] == norms["variant"]).all()  # keyed by what varies
     first = norms[norms.step == 1].set_index("variant")["value"]
     assert first["no_clip"] == pytest.approx(first["clip_norm"])  # recorded before norm clipping
     summary = spec.summary(result)

@@ -68,3 +68,37 @@ def test_softmax_gradient_matches_autograd_and_survives_big_logits():
     F.cross_entropy(z[None], torch.tensor([2])).backward()
     assert lf.softmax_grad(z.detach().numpy(), 2) == pytest.approx(z.grad.numpy())
     assert np.all(np.isfinite(lf.softmax([1000.0, 0.0, -1000.0])))
+
+
+def test_lecture_case_rows_carry_both_losses():
+    rows = lf.lecture_cases()
+    assert len(rows) == len(lf.LECTURE_CASES)
+    for row, (w, b) in zip(rows, lf.LECTURE_CASES):
+        assert (row["w"], row["b"]) == (w, b)
+        for name in lf.LOSSES:
+            case = lf.neuron_case(name, w, b)
+            assert row[f"grad_w_{name}"] == case.grad_w and row[f"error_{name}"] == case.error
+    assert abs(rows[1]["grad_w_mse"]) < abs(rows[0]["grad_w_mse"])  # the more wrong neuron learns slower
+    assert abs(rows[1]["grad_w_ce"]) > abs(rows[0]["grad_w_ce"])
+
+
+def test_neuron_run_trains_both_losses_and_validates():
+    outputs = lf.NeuronRun(case=2, lr=0.5, steps=50).outputs()
+    assert set(outputs) == set(lf.LOSSES) and all(len(o) == 51 for o in outputs.values())
+    assert outputs["ce"][-1] < outputs["mse"][-1]  # from the saturated start, CE heads for 0 sooner
+    for kw in ({"case": 3}, {"lr": 0.0}, {"steps": -1}):
+        with pytest.raises(ValueError):
+            lf.NeuronRun(**kw)
+
+
+def test_logits_are_parsed_or_refused():
+    assert np.allclose(lf.parse_logits("2.0; 1.2, 4"), [2.0, 1.2, 4.0])
+    for text in ("2, banana", "3", "1, inf", ""):
+        with pytest.raises(ValueError):
+            lf.parse_logits(text)
+
+
+def test_lecture_rounding_applies_to_the_lecture_logits_only():
+    bits = lf.lecture_rounded_bits(np.array(lf.LECTURE_LOGITS))
+    assert np.allclose(bits, -np.log2([0.1131, 0.0508, 0.8360]))
+    assert lf.lecture_rounded_bits(np.array([1.0, 2.0])) is None

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from core import checkpoint, data
-from core.experiments.mnist_lab import MnistLab, confidently_wrong, layer_table, model_of
+from core import checkpoint, data, models
+from core.experiments.mnist_lab import MnistLab, confidently_wrong, ending, epochs_of, layer_table
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.store import Store
@@ -30,7 +30,7 @@ def test_run_stores_and_reloads_same_probabilities(stored):
     store, spec, result = stored
     reloaded = store.load(spec.key())
     assert reloaded is not None and reloaded.complete
-    model = model_of(reloaded)
+    model = models.network(spec, reloaded)
     x, y = data.subset(spec.n_test, spec.dataset, "test", spec.seed)
     probs = checkpoint.probabilities(model, x)
     pred = result.frames["predictions"]
@@ -42,7 +42,7 @@ def test_run_stores_and_reloads_same_probabilities(stored):
 
 def test_test_metrics_match_an_independent_count(stored):
     store, spec, result = stored
-    model = model_of(result)
+    model = models.network(spec, result)
     x, y = data.subset(spec.n_test, spec.dataset, "test", spec.seed)
     logits = model(x)[0]
     assert result.extras["test_loss"] == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-4)
@@ -64,6 +64,10 @@ def test_curves_are_per_epoch_for_train_and_validation(stored):
     for metric in ("train_loss", "train_acc", "val_loss", "val_acc"):
         assert sorted(curves[curves.metric == metric]["epoch"]) == [1.0, 2.0]
     assert result.extras["n_val"] == 60 and result.extras["n_train"] == 240
+    epochs = epochs_of(result)
+    assert set(epochs["split"]) == {"train", "validation"} and set(epochs["kind"]) == {"loss", "acc"}
+    val_loss = epochs.query("split == 'validation' and kind == 'loss'").set_index("epoch")["value"]
+    assert val_loss.to_dict() == curves.query("metric == 'val_loss'").set_index("epoch")["value"].to_dict()
 
 
 def test_checkpoint_is_json_and_rebuilds_batchnorm_statistics():
@@ -94,12 +98,12 @@ def test_early_stopping_keeps_the_best_weights():
     )
     result = spec.run()
     e = result.extras
-    assert e["early_stopped"] and result.complete
+    assert e["early_stopped"] and result.complete and ending(e) == "early_stopped"
     val = result.frames["curves"].query("metric == 'val_loss'").set_index("epoch")["value"]
     assert e["epochs_run"] < spec.epochs and e["epochs_run"] == val.index.max()
     assert e["best_epoch"] == val.idxmin() and e["epochs_run"] == e["best_epoch"] + spec.patience
     split = data.make_split(spec.n_train, spec.val_fraction, 0, spec.dataset, spec.seed)
-    logits = model_of(result)(split.x_val)[0]
+    logits = models.network(spec, result)(split.x_val)[0]
     kept = torch.nn.functional.cross_entropy(logits, split.y_val).item()
     assert kept == pytest.approx(val.min(), rel=1e-5)
 
@@ -116,7 +120,8 @@ def test_divergence_is_reported():
     spec = MnistLab(**TINY, optimizer=OptimizerSpec.of("sgd", lr=10.0), init="normal", activation="linear")
     result = spec.run()
     assert result.extras["diverged_at"] is not None
-    assert result.complete
+    assert result.complete and ending(result.extras) == "diverged"
+    assert ending(MnistLab(**TINY).run().extras) is None
 
 
 @pytest.mark.parametrize(
@@ -149,6 +154,36 @@ def test_layer_table_counts_the_same_parameters_as_the_net():
     for net in (NetSpec((784, 30, 20, 10), batchnorm=True, dropout=0.2), NetSpec((784, 8, 10), "prelu")):
         assert layer_table(net)["params"].sum() == net.n_params()
     assert math.isclose(layer_table(NetSpec((784, 10)))["params"].sum(), 7850)
+
+
+def test_layer_table_names_kinds_not_display_text():
+    """The page names each layer in the reader's language, from the kind and its details."""
+    table = layer_table(NetSpec((784, 30, 10), "tanh", batchnorm=True, dropout=0.2))
+    assert table["layer"].tolist() == ["input", "dense", "batchnorm", "activation", "dropout", "dense", "softmax"]
+    assert table.loc[table["layer"] == "activation", "activation"].tolist() == ["tanh"]
+    assert table.loc[table["layer"] == "dropout", "rate"].tolist() == [0.2]
+
+
+def test_saved_models_list_the_lab_runs_of_a_store(stored):
+    """The registry the page picks models from: the store's lab runs with their settings and
+    test accuracy; settings this code cannot read still list (as unreadable), other kinds do not."""
+    store, spec, result = stored
+    entries = store.entries()
+    forged = pd.DataFrame([{**entries.iloc[0].to_dict(), "key": "f" * 32, "spec": '{"epochs": "many"}'}])
+    other = pd.DataFrame([{**entries.iloc[0].to_dict(), "key": "e" * 32, "kind": "optimizer-comparison"}])
+    found = models.saved(pd.concat([entries, forged, other]), lambda key, created: store.load(key))
+    assert [m.key for m in found] == [spec.key(), "f" * 32]
+    assert found[0].spec == spec and found[0].test_acc == result.extras["test_acc"] and found[0].complete
+    assert found[1].spec is None and found[1].test_acc is None
+
+
+def test_a_network_is_given_only_after_its_spec_checks_the_result(stored):
+    _, spec, result = stored
+    assert models.network(spec, result).specs[0] == spec.net()
+    with pytest.raises(ValueError, match="not the one"):
+        models.network(MnistLab(**TINY), result)  # another spec's settings: no batch norm, no dropout
+    with pytest.raises(ValueError, match="no trained model"):
+        models.network(spec, None)
 
 
 def test_a_schedule_scales_the_rate_over_the_whole_run():

@@ -4,8 +4,10 @@ and the book's overfitting setting on tiny budgets."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -14,9 +16,27 @@ from core.commands.run import build
 from core.dropout import dropped_units, expectation_gap
 from core.early_stopping import Criterion, EarlyStopping
 from core.ensemble import average_probabilities, growing_accuracy
-from core.experiments.regularization import DecayVsL2, EarlyStoppingRun, Ensemble, Overfitting
+from core.experiments.regularization import (
+    BOOK_LR,
+    DECAY_REMEDIES,
+    ES_SIZES,
+    LAMBDAS,
+    SCALING_RULES,
+    TRAIN_SIZES,
+    DecayVsL2,
+    EarlyStoppingRun,
+    Ensemble,
+    Overfitting,
+    dropout_expectation,
+    dropout_mask,
+    ensemble_bars,
+    ensemble_facts,
+    monitored_measure,
+    split_curves,
+)
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
+from core.spec import Result
 from core.train import Variant, add_l2_grad, batch_order, make_groups, shrink_l1, train
 
 SIZES = (784, 32, 16, 10)
@@ -136,9 +156,19 @@ def test_decoupled_decay_matches_torch_adamw(tiny):
 def test_l2_and_weight_decay_coincide_for_sgd_but_not_for_adam():
     spec = DecayVsL2(n_train=200, hidden=(16,), steps=20, record_every=5)
     paths = spec.run().frames["paths"]
-    last = paths[paths.step == paths.step.max()].set_index("variant")
-    assert last.loc["sgd_l2", "pair_distance"] < 1e-4 * last.loc["sgd_l2", "weight_norm"]
-    assert last.loc["adam_l2", "pair_distance"] > 1e-2 * last.loc["adam_l2", "weight_norm"]
+    last = paths[paths.step == paths.step.max()].set_index(["method", "decay"])
+    assert last.loc[("sgd", "l2"), "pair_distance"] < 1e-4 * last.loc[("sgd", "l2"), "weight_norm"]
+    assert last.loc[("adam", "l2"), "pair_distance"] > 1e-2 * last.loc[("adam", "l2"), "weight_norm"]
+
+
+def test_decay_variants_are_keyed_by_method_and_decay_form():
+    variants = DecayVsL2().variants()
+    keys = [(v.keys["method"], v.keys["decay"]) for v in variants]
+    assert keys == [("sgd", "l2"), ("sgd", "decoupled"), ("adam", "l2"), ("adamw", "decoupled")]
+    for v in variants:  # the key says where the decay lives: in the loss (l2) or in the optimizer
+        assert (v.l2 > 0) == (v.keys["decay"] == "l2")
+        assert (v.optimizer.hp.get("weight_decay", 0) > 0) == (v.keys["decay"] == "decoupled")
+        assert v.optimizer.method == v.keys["method"]
 
 
 def test_dropout_mask_rate_matches_p():
@@ -242,7 +272,8 @@ def test_ensemble_run_reports_members_and_dropout():
     spec = Ensemble(n_train=100, hidden=(16,), members=3, epochs=2, n_eval=50)
     result = spec.run()
     singles = result.frames["singles"]
-    assert list(singles.variant) == ["member 1", "member 2", "member 3", "dropout"]
+    assert list(singles.variant) == ["member_1", "member_2", "member_3", "dropout"]
+    assert list(singles.member.iloc[:3]) == [1, 2, 3] and singles.remedy.iloc[3] == "dropout"
     assert len(set(singles.test_acc.round(6))) > 1  # different initial weights, different networks
     assert list(result.frames["ensemble"].members) == [1, 2, 3]
     assert result.frames["ensemble"].test_acc.iloc[0] == pytest.approx(singles.test_acc.iloc[0], abs=1e-6)
@@ -302,3 +333,81 @@ def test_cli_builds_the_book_preset_with_a_regularizer():
     assert spec.regularizer == ("dropout",) and spec.n_train == 300 and spec.epochs == 200
     assert spec.variant("dropout").net.dropout == 0.15
     assert spec.variant("l2").l2 == 0.1 and spec.variant("l2").net.dropout == 0.0
+
+
+def test_every_remedy_is_keyed_by_itself_in_the_frames():
+    spec = Overfitting(regularizer=("none", "l2", "dropout"), epochs=1, n_eval=50)
+    assert [spec.variant(r).keys for r in spec.regularizer] == [{"remedy": r} for r in spec.regularizer]
+    frames = spec.run().frames
+    for name in ("curves", "summary", "weights"):
+        assert (frames[name].remedy == frames[name].variant).all(), name
+
+
+def test_split_curves_name_the_split_and_keep_the_keys():
+    curves = pd.DataFrame(
+        {
+            "variant": ["a"] * 4,
+            "epoch": [1.0] * 4,
+            "metric": ["train_acc", "test_acc", "val_loss", "train_loss"],
+            "value": [0.9, 0.8, 0.5, 0.4],
+            "remedy": ["none"] * 4,
+        }
+    )
+    acc = split_curves(curves)
+    assert list(acc.split) == ["train", "test"] and list(acc.value) == [0.9, 0.8] and set(acc.remedy) == {"none"}
+    loss = split_curves(curves, monitored_measure("val_loss"), ("train", "val"))
+    assert dict(zip(loss.split, loss.value)) == {"val": 0.5, "train": 0.4}
+    assert monitored_measure("val_acc") == "acc"
+    with pytest.raises(ValueError):
+        monitored_measure("loss")
+
+
+def test_early_stopping_variants_and_when_the_lecture_numbers_apply():
+    assert [v.keys for v in EarlyStoppingRun().variants()] == [{"remedy": "none"}, {"remedy": "early_stopping"}]
+    lecture = EarlyStoppingRun.presets()["lecture"]
+    assert lecture.lecture_comparable and lecture.n_train == 0 and lecture.epochs == 50
+    assert replace(lecture, patience=1, monitor="val_acc").lecture_comparable  # early stopping's knobs only
+    assert not replace(lecture, epochs=49).lecture_comparable
+    assert not EarlyStoppingRun().lecture_comparable  # 6,000 images
+    assert EarlyStoppingRun.LECTURE == {"train_acc": 0.9957, "test_acc": 0.9801}
+
+
+def test_ensemble_bars_and_facts_follow_the_members():
+    singles = pd.DataFrame(
+        {
+            "variant": ["member_1", "member_2", "dropout"],
+            "test_acc": [0.8, 0.9, 0.7],
+            "member": [1, 2, None],
+            "remedy": [None, None, "dropout"],
+        }
+    )
+    grow = pd.DataFrame({"members": [1, 2], "test_acc": [0.8, 0.95]})
+    result = Result({"singles": singles, "ensemble": grow}, {})
+    bars = ensemble_bars(result)
+    assert list(bars.kind) == ["single", "single", "ensemble", "dropout"]
+    assert list(bars.test_acc) == [0.8, 0.9, 0.95, 0.7] and bars.remedy.iloc[2] == "ensemble"
+    assert ensemble_facts(result) == pytest.approx({"mean_single": 0.85, "ensemble": 0.95})
+
+
+def test_the_pages_choices_are_all_valid_settings():
+    assert BOOK_LR == {"sgd": 0.01, "adam": 0.001}  # the book's SGD rate; Adam's default
+    assert Overfitting().lr == BOOK_LR["sgd"] and DecayVsL2().adam_lr == BOOK_LR["adam"]
+    assert TRAIN_SIZES[0] == Overfitting().n_train and EarlyStoppingRun().n_train in ES_SIZES
+    for lam in LAMBDAS:
+        Overfitting(regularizer=DECAY_REMEDIES, l2=lam, l1=lam)
+        DecayVsL2(lam=lam)
+    for n in TRAIN_SIZES:
+        Overfitting(n_train=n, regularizer=("none",))
+    for n in ES_SIZES:
+        EarlyStoppingRun(n_train=n)
+    for opt in BOOK_LR:
+        Overfitting(regularizer=DECAY_REMEDIES, optimizer=opt, lr=BOOK_LR[opt])
+    assert set(dropout_expectation(0.5, samples=50)) == set(SCALING_RULES)
+
+
+def test_dropout_mask_covers_the_book_network():
+    cells = dropout_mask(0.5, seed=1)
+    assert len(cells) == 6 * 100 and cells.layer.max() == 6 and cells.unit.max() == 100
+    assert 0.35 < cells.kept.mean() < 0.65
+    assert dropout_mask(0.0, seed=1).kept.all()
+    assert not cells.equals(dropout_mask(0.5, seed=2))

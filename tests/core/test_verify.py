@@ -105,7 +105,7 @@ def test_runs_whose_curves_are_not_tidy_are_not_overlaid(tmp_path):
     exchange.import_json(target, json.dumps(shipped_run("hpo-round")).encode())
     key = target.entries()["key"][0]
     assert runs.table(target.entries(), {key: target.load(key)})["curves"].tolist() == [False]
-    assert runs.overlay({key: target.load(key)}, {}).empty
+    assert runs.overlay({key: target.load(key)}).empty
 
 
 def test_a_damaged_store_entry_is_computed_again_and_a_verdict_never_outlives_its_entry(tmp_path, monkeypatch):

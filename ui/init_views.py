@@ -1,0 +1,224 @@
+"""Widgets, charts and tables of the weight-initialization and activation-function pages: the
+init and activation inputs, preset buttons, the variance argument, histogram rows per layer,
+the depth profile and activation curves. Frames come in `ui.labels.labelled` (a `label` and a
+`hue` column), so names are in the reader's language and colours follow the keys."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.activations import curve, flat
+from core.nets import ACTIVATIONS, INITS
+from core.spec import Spec
+from ui import charts, labels
+from ui.colors import color
+from ui.i18n import number, t
+from ui.widgets import apply_preset, spec_values, translated
+
+COLUMNS = 5  # histogram panels per line
+NEGATIVE_SLOPE = ("leaky_relu", "prelu")  # the activations whose negative-side slope is a knob
+
+
+def preset_buttons(prefix: str, presets: dict[str, Spec], text: str) -> None:
+    """One button per preset; a click writes the preset spec's values into the widgets."""
+    for col, (name, spec) in zip(st.columns(len(presets)), presets.items()):
+        on_click = apply_preset(spec_values(prefix, spec))
+        col.button(
+            t(f"initialization.{text}_{name}"), key=f"{prefix}.preset.{name}", on_click=on_click, width="stretch"
+        )
+
+
+def init_inputs(prefix: str) -> dict:
+    """The initializations to compare and their settings; returns the spec fields."""
+    inits = st.multiselect(
+        t("initialization.inits"), INITS, format_func=labels.namer("init"), **translated(f"{prefix}.inits")
+    )
+    c1, c2, c3 = st.columns(3)
+    std = c1.number_input(
+        t("initialization.init_std"),
+        0.0,
+        100.0,
+        key=f"{prefix}.init_std",
+        format="%g",
+        step=0.01,
+        disabled="normal" not in inits,
+        help=t("initialization.init_std_help"),
+    )
+    value = c2.number_input(
+        t("initialization.init_value"),
+        -10.0,
+        10.0,
+        key=f"{prefix}.init_value",
+        format="%g",
+        step=0.01,
+        disabled="constant" not in inits,
+    )
+    scale = c3.number_input(
+        t("initialization.init_scale"),
+        0.0,
+        10.0,
+        key=f"{prefix}.init_scale",
+        format="%g",
+        step=0.05,
+        help=t("initialization.init_scale_help"),
+    )
+    return {"inits": tuple(inits), "init_std": float(std), "init_value": float(value), "init_scale": float(scale)}
+
+
+def activation_input(prefix: str) -> str:
+    """The activation of the compared networks, named in the reader's language."""
+    return st.selectbox(
+        t("common.activation"),
+        ACTIVATIONS,
+        format_func=labels.namer("activation"),
+        **translated(f"{prefix}.activation"),
+    )
+
+
+def theory() -> None:
+    """The variance argument behind Xavier and He."""
+    st.markdown(t("initialization.theory"))
+    st.latex(
+        r"z_j = \sum_{i=1}^{n} w_{ij}\,x_i \quad\Rightarrow\quad \operatorname{Var}(z_j) = n\,\operatorname{Var}(w)\,\operatorname{Var}(x)"
+    )
+    st.markdown(t("initialization.theory_keep"))
+    st.latex(
+        r"\operatorname{Var}(w) = \frac{1}{n_\text{in}}\ \ \text{(Xavier, sigmoid/tanh)}"
+        r"\qquad \operatorname{Var}(w) = \frac{2}{n_\text{in}}\ \ \text{(He, ReLU)}"
+    )
+    st.markdown(t("initialization.theory_forms"))
+    st.latex(
+        r"\text{Xavier uniform: } w \sim U\!\left[-\sqrt{\tfrac{6}{n_\text{in}+n_\text{out}}},"
+        r"\sqrt{\tfrac{6}{n_\text{in}+n_\text{out}}}\right]"
+        r"\qquad \text{He uniform: } w \sim U\!\left[-\sqrt{\tfrac{6}{n_\text{in}}}, \sqrt{\tfrac{6}{n_\text{in}}}\right]"
+    )
+
+
+def accuracy(frame: pd.DataFrame, digits: int = 1) -> pd.Series:
+    """The `test_acc` column as percentages; blank where a run has none (stopped early)."""
+    acc = frame["test_acc"] if "test_acc" in frame.columns else pd.Series(np.nan, index=frame.index)
+    return acc.map(lambda a: f"{a:.{digits}%}" if pd.notna(a) else "")
+
+
+def histogram_rows(hist: pd.DataFrame, stats: pd.DataFrame) -> None:
+    """One row of per-layer histograms per variant, each panel captioned with its statistics."""
+    for name, h in hist.groupby("label", sort=False):
+        st.markdown(f"**{name}**")
+        s, top, hue = stats[stats.label == name], y_cap(h), color(h["hue"].iloc[0])
+        layers = sorted(h.layer.unique())
+        for start in range(0, len(layers), COLUMNS):
+            for col, layer in zip(st.columns(COLUMNS), layers[start : start + COLUMNS]):
+                row = s[s.layer == layer].iloc[0]
+                col.altair_chart(histogram_chart(h[h.layer == layer], hue, top, layer), width="stretch")
+                col.caption(
+                    t("initialization.layer_stats", mean=number(row["mean"], 3), std=number(row["act_std"], 3))
+                    + " · "
+                    + t("initialization.layer_flat", flat=f"{row.flat:.0%}", dead=f"{row.dead:.0%}")
+                )
+
+
+def y_cap(h: pd.DataFrame) -> float:
+    """The top of the y-axis for one row of histograms. A lone spike (ReLU's zeros) would flatten
+    every other bar, so like the book's ReLU figure the axis is cut above the other bars and the
+    spike is labelled with its height."""
+    tops = []
+    for _, g in h.groupby("layer"):
+        ordered = np.sort(g.share.to_numpy())[::-1]
+        spike = len(ordered) > 1 and ordered[0] > 3 * ordered[1] > 0
+        tops.append(ordered[1] * 1.5 if spike else ordered[0])
+    return float(max(tops)) or 1.0
+
+
+def histogram_chart(h: pd.DataFrame, hue: str, top: float, layer: int) -> alt.LayerChart:
+    base = alt.Chart(h[["left", "right", "share"]]).encode(
+        x=alt.X("left:Q", title=None, scale=alt.Scale(zero=False, nice=False)),
+        tooltip=[
+            alt.Tooltip("left:Q", format=".3~g", title=t("initialization.from")),
+            alt.Tooltip("right:Q", format=".3~g", title=t("initialization.to")),
+            alt.Tooltip("share:Q", format=".1%", title=t("initialization.share")),
+        ],
+    )
+    bars = base.mark_rect(color=hue, clip=True).encode(
+        x2="right:Q",
+        y=alt.Y("share:Q", title=None, scale=alt.Scale(domain=[0, top]), axis=alt.Axis(format="%")),
+        y2=alt.datum(0),
+    )
+    cut = base.transform_filter(alt.datum.share > top).mark_text(dy=8, dx=4, align="left", fontSize=10)
+    cut = cut.encode(y=alt.datum(top), text=alt.Text("share:Q", format=".0%"))
+    return alt.layer(bars, cut).properties(height=150, title=t("initialization.layer_n", n=layer))
+
+
+def stats_table(stats: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("initialization.col_init"): stats["label"],
+            t("initialization.col_layer"): stats["layer"],
+            t("initialization.col_mean"): stats["mean"].map(number),
+            t("initialization.col_std"): stats["act_std"].map(number),
+            t("initialization.col_flat"): stats["flat"].map(lambda v: f"{v:.1%}"),
+            t("initialization.col_dead"): stats["dead"].map(lambda v: f"{v:.0%}"),
+        }
+    )
+
+
+def profile_charts(profile: pd.DataFrame) -> None:
+    """Activation spread, gradient signal, dead units and weight gradient over the layers, dashed
+    by phase (at initialization / after training); spreads and gradients on log axes."""
+    p = labels.labelled(profile).assign(phase=lambda d: d.phase.map(lambda s: t(f"initialization.phase_{s}")))
+    for col, metric in zip(st.columns(2) + st.columns(2), ("act_std", "signal", "dead", "grad_norm")):
+        log_y = metric != "dead"
+        shown = p[np.isfinite(p[metric]) & (p[metric] > 0)] if log_y else p
+        title = t(f"initialization.profile_{metric}")
+        chart = charts.lines(
+            shown,
+            "layer",
+            metric,
+            "label",
+            x_title=t("initialization.col_layer"),
+            y_title=title,
+            log_y=log_y,
+            dash="phase",
+            height=280,
+        )
+        if not log_y:
+            axis, domain = alt.Axis(format="%"), alt.Scale(domain=[0, 1])
+            chart = chart.encode(y=alt.Y("dead:Q", title=title, axis=axis, scale=domain))
+        col.altair_chart(chart.configure_legend(orient="bottom", columns=2), width="stretch")
+
+
+def activation_chart(name: str, x: torch.Tensor, slope: float) -> alt.LayerChart:
+    """f and f' of one activation, with the almost-flat region shaded."""
+    knob = slope if name in NEGATIVE_SLOPE else None
+    f, df = curve(name, x, knob)
+    low = flat(name, df, knob).numpy()
+    xs = x.numpy()
+    lines = pd.concat(
+        [
+            pd.DataFrame({"x": xs, "value": f.numpy(), "curve": "f(x)"}),
+            pd.DataFrame({"x": xs, "value": df.numpy(), "curve": "f′(x)"}),
+        ]
+    )
+    step = float(xs[1] - xs[0])
+    bands = pd.DataFrame({"x": xs[low] - step / 2, "x2": xs[low] + step / 2})
+    shade = (
+        alt.Chart(bands)
+        .mark_rect(color="#d62728", opacity=0.12)
+        .encode(x="x:Q", x2="x2:Q", tooltip=[alt.Tooltip("x:Q", format=".2f", title=t("activations.flat_region"))])
+    )
+    colors = alt.Scale(domain=["f(x)", "f′(x)"], range=[color(name), "#444444"])
+    curves = (
+        alt.Chart(lines)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("x:Q", title="x"),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("curve:N", scale=colors, title=None),
+            strokeDash=alt.StrokeDash("curve:N", title=None),
+            tooltip=["curve:N", alt.Tooltip("x:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")],
+        )
+    )
+    return alt.layer(shade, curves).properties(height=230, title=labels.name("activation", name))

@@ -1,0 +1,278 @@
+"""Charts and tables of the regularization page, drawn from keyed result frames: names come from
+`ui.labels` (the reader's language), colours from the variants' keys."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.experiments.regularization import (
+    SCALING_RULES,
+    Overfitting,
+    dropout_expectation,
+    dropout_mask,
+    split_curves,
+)
+from core.spec import Result
+from ui import charts, labels
+from ui.colors import scale
+from ui.i18n import t
+from ui.widgets import csv_download
+
+P = "regularization"
+SOLID, DASHED = [1, 0], [5, 4]
+
+
+def tr(key: str, **values) -> str:
+    return t(f"{P}.{key}", **values)
+
+
+def pct(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x:.2%}"
+
+
+def scaling(rule: str) -> str:
+    """A dropout scaling rule's name."""
+    return tr(f"scaling_{rule}")
+
+
+def images(n: int) -> str:
+    """A training-set size; 0 means all images."""
+    return tr("all_images") if n == 0 else f"{n:,}"
+
+
+def setting_caption(spec: Overfitting) -> None:
+    """The network, its size and the length of its training."""
+    sizes, params = " - ".join(map(str, spec.net().sizes)), f"{spec.net().n_params():,}"
+    st.caption(tr("setting", sizes=sizes, n=f"{spec.n_train:,}", steps=f"{spec.steps:,}", params=params))
+
+
+def points(gap: float) -> str:
+    """A train-test gap in percentage points."""
+    return "—" if pd.isna(gap) else f"{gap * 100:+.1f} pp"
+
+
+def splits(curves: pd.DataFrame, measure: str = "acc", names: tuple[str, ...] = ("train", "test")) -> pd.DataFrame:
+    """`split_curves` with variant names (`label`, `hue`) and the split in the reader's language."""
+    frame = labelled_rows(split_curves(curves, measure, names))
+    frame["split"] = frame["split"].map(lambda s: tr(f"split_{s}"))
+    return frame
+
+
+def labelled_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return labels.labelled(frame).reset_index(drop=True)
+
+
+def dashed(chart: alt.Chart, solid: str, dash: str) -> alt.Chart:
+    """Split `solid` drawn solid and `dash` dashed, whatever the language sorts first."""
+    return chart.encode(
+        strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=[solid, dash], range=[SOLID, DASHED]), title=None)
+    )
+
+
+def accuracy_chart(curves: pd.DataFrame, height: int = 340) -> alt.Chart:
+    """Several remedies: colour = remedy, solid/dashed = train/test."""
+    acc = splits(curves)
+    lines = charts.lines(
+        acc,
+        "epoch",
+        "value",
+        "label",
+        dash="split",
+        x_title=t("common.epoch"),
+        y_title=t("common.accuracy"),
+        height=height,
+    )
+    return dashed(lines, tr("split_train"), tr("split_test"))
+
+
+def gap_metrics(row) -> None:
+    """One network's final train and test accuracy and their gap; a warning if it diverged."""
+    m1, m2, m3 = st.columns(3)
+    m1.metric(tr("col_train"), pct(row.train_acc))
+    m2.metric(tr("col_test"), pct(row.test_acc))
+    m3.metric(tr("col_gap"), points(row.gap))
+    if pd.notna(row.diverged_at):
+        st.error(t("common.diverged_at", step=int(row.diverged_at)))
+
+
+def gap_chart(curves: pd.DataFrame) -> alt.LayerChart:
+    """One network's train and test accuracy per epoch, the gap between them shaded."""
+    acc = split_curves(curves)
+    wide = acc.pivot_table("value", "epoch", "split").reset_index()
+    band = (
+        alt.Chart(wide)
+        .mark_area(opacity=0.18, color="#e45756")
+        .encode(x="epoch:Q", y="test:Q", y2="train:Q", tooltip=[alt.Tooltip("epoch:Q")])
+    )
+    named = acc.assign(split=acc.split.map(lambda s: tr(f"split_{s}")), hue=acc.split)
+    lines = charts.lines(named, "epoch", "value", "split", x_title=t("common.epoch"), y_title=t("common.accuracy"))
+    return alt.layer(band, lines)
+
+
+def note(row) -> str:
+    """Why a remedy's numbers are special: diverged, stopped early, or restored weights."""
+    if pd.notna(row.diverged_at):
+        return t("common.diverged_at", step=int(row.diverged_at))
+    parts = []
+    if pd.notna(row.stopped_epoch):
+        parts.append(tr("stopped_at", epoch=f"{row.stopped_epoch:g}"))
+    kept = getattr(row, "kept_epoch", float("nan"))
+    if pd.notna(kept):
+        parts.append(tr("kept_epoch", epoch=f"{kept:g}"))
+    return " · ".join(parts)
+
+
+def summary_table(summary: pd.DataFrame, gap: bool = True) -> pd.DataFrame:
+    """One row per remedy: its name, final accuracies, gap and note."""
+    named = labelled_rows(summary)
+    table = {
+        tr("col_remedy"): named.label,
+        tr("col_train"): named.train_acc.map(pct),
+        tr("col_test"): named.test_acc.map(pct),
+        tr("col_gap"): named.gap.map(points),
+        tr("col_note"): [note(r) for r in named.itertuples()],
+    }
+    if not gap:
+        del table[tr("col_gap")]
+    return pd.DataFrame(table)
+
+
+def show_run(result: Result, key: str, n_eval: int) -> None:
+    """Curves, final table and CSV of an `Overfitting` result."""
+    st.altair_chart(accuracy_chart(result.frames["curves"]), width="stretch")
+    st.caption(tr("eval_subset_note", n=n_eval))
+    st.dataframe(summary_table(result.frames["summary"]), hide_index=True, width="stretch")
+    csv_download(result.frames["curves"], key.replace(".", "-"), key=f"{key}.csv")
+
+
+def weight_histograms(result: Result) -> None:
+    """The final weights of each remedy, four to a row, coloured as in the accuracy chart."""
+    st.markdown(f"#### {tr('hist_title')}")
+    hist = labelled_rows(result.frames["weights"])
+    named = hist.drop_duplicates("variant")
+    colours = charts.colour_scale(named, "label")
+    colour = dict(zip(colours.domain, colours.range))
+    zeros = result.extras.get("zeros", {})
+    rows = list(named.itertuples())
+    for i in range(0, len(rows), 4):
+        for col, row in zip(st.columns(4), rows[i : i + 4]):
+            col.markdown(f"**{row.label}**")
+            col.altair_chart(histogram(hist[hist.variant == row.variant], colour[row.label]), width="stretch")
+            z = zeros.get(row.variant)
+            if z:
+                near, exact, top = f"{z['near_zero']:.1%}", f"{z['exact_zero']:.1%}", f"{z['max_abs']:.2f}"
+                col.caption(tr("zeros", near=near, exact=exact, top=top))
+    st.caption(tr("hist_note"))
+
+
+def histogram(part: pd.DataFrame, colour: str) -> alt.Chart:
+    tooltip = [alt.Tooltip("left:Q", format=".3f"), alt.Tooltip("right:Q", format=".3f"), "count:Q"]
+    return (
+        alt.Chart(part[["left", "right", "count"]])
+        .mark_bar(color=colour)
+        .encode(
+            x=alt.X("left:Q", title="w"),
+            x2="right:Q",
+            y=alt.Y("count:Q", title=tr("hist_count"), scale=alt.Scale(type="sqrt")),
+            tooltip=tooltip,
+        )
+        .properties(height=200)
+    )
+
+
+def decay_charts(paths: pd.DataFrame) -> tuple[alt.Chart, alt.Chart]:
+    """(‖W‖ of the four decay variants, the distance between L2 and decoupled decay for SGD and Adam)."""
+    named = labelled_rows(paths)
+    norms = charts.lines(named, "step", "weight_norm", "label", x_title=t("common.step"), y_title=tr("weight_norm"))
+    pair = paths[paths.decay == "l2"].assign(pair_distance=lambda f: f.pair_distance.clip(lower=1e-9))
+    pair = labelled_rows(pair.drop(columns="decay"))
+    distance = charts.lines(
+        pair, "step", "pair_distance", "label", x_title=t("common.step"), y_title=tr("pair_distance"), log_y=True
+    )
+    return norms, distance
+
+
+@st.cache_data(show_spinner=False)
+def expectation_gaps(p: float) -> dict[str, float]:
+    return dropout_expectation(p)
+
+
+def expectation_table(p: float) -> pd.DataFrame:
+    """How far each dropout scaling rule's test time is from the training expectation."""
+    gaps = expectation_gaps(p)
+    rules = [scaling(r) for r in SCALING_RULES]
+    return pd.DataFrame({tr("scaling"): rules, tr("expectation_gap"): [f"{gaps[r]:.2%}" for r in SCALING_RULES]})
+
+
+@st.cache_data(show_spinner=False)
+def mask_cells(p: float, seed: int) -> pd.DataFrame:
+    return dropout_mask(p, seed)
+
+
+def mask_chart(p: float, seed: int) -> alt.Chart:
+    """Which of the book network's hidden units one training step keeps (one example)."""
+    kept, dropped = tr("kept"), tr("dropped")
+    cells = mask_cells(p, seed)
+    cells = cells.assign(state=cells.kept.map({True: kept, False: dropped}))
+    return (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("unit:O", title=tr("unit"), axis=alt.Axis(values=[1, 25, 50, 75, 100])),
+            y=alt.Y("layer:O", title=tr("layer")),
+            color=alt.Color(
+                "state:N", scale=alt.Scale(domain=[kept, dropped], range=["#4c78a8", "#eeeeee"]), title=None
+            ),
+            tooltip=["layer:O", "unit:O", "state:N"],
+        )
+        .properties(height=180)
+    )
+
+
+def es_chart(result: Result, measure: str) -> alt.LayerChart:
+    """The monitored validation metric and its training counterpart per epoch; a rule where
+    early stopping stopped and a point at the epoch whose weights it kept."""
+    shown = splits(result.frames["curves"], measure, ("train", "val"))
+    y_title = t("common.loss") if measure == "loss" else t("common.accuracy")
+    lines = charts.lines(shown, "epoch", "value", "label", dash="split", x_title=t("common.epoch"), y_title=y_title)
+    layers = [dashed(lines, tr("split_val"), tr("split_train"))]
+    row = result.frames["summary"].set_index("variant").loc["early_stopping"]
+    if pd.notna(row.stopped_epoch):
+        stop = pd.DataFrame({"epoch": [row.stopped_epoch], "note": [tr("stopped_at", epoch=f"{row.stopped_epoch:g}")]})
+        layers.append(alt.Chart(stop).mark_rule(strokeDash=[4, 4], color="#444").encode(x="epoch:Q", tooltip=["note"]))
+    if pd.notna(row.kept_epoch):
+        val = shown[(shown.variant == "early_stopping") & (shown.split == tr("split_val"))]
+        kept = val[(val.epoch - row.kept_epoch).abs() < 1e-9][["epoch", "value"]]
+        kept = kept.assign(note=tr("kept_epoch", epoch=f"{row.kept_epoch:g}"))
+        diamond = alt.Chart(kept).mark_point(size=160, shape="diamond", filled=True, color="black")
+        layers.append(diamond.encode(x="epoch:Q", y="value:Q", tooltip=["note"]))
+    return alt.layer(*layers).resolve_scale(color="independent")
+
+
+def ensemble_charts(bars: pd.DataFrame, grow: pd.DataFrame, mean_single: float) -> tuple[alt.Chart, alt.LayerChart]:
+    """(test accuracy per member, ensemble and dropout network, coloured by kind; the growing
+    ensemble's accuracy with the members' mean as a rule)."""
+    named = labelled_rows(bars)
+    named["kind"] = named.kind.map(lambda k: tr(f"kind_{k}"))
+    bar = (
+        alt.Chart(named[["label", "kind", "test_acc"]])
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=None, title=None),
+            y=alt.Y("test_acc:Q", title=tr("col_test"), scale=alt.Scale(zero=False)),
+            color=alt.Color("kind:N", scale=scale(named.kind.tolist(), bars.kind.tolist()), title=None),
+            tooltip=["label", alt.Tooltip("test_acc:Q", format=".2%")],
+        )
+        .properties(height=300)
+    )
+    grow = grow.assign(label=tr("kind_ensemble"), hue="ensemble")
+    line = charts.lines(grow, "members", "test_acc", "label", x_title=tr("members"), y_title=tr("col_test"), height=300)
+    line = line.encode(x=alt.X("members:Q", title=tr("members"), axis=alt.Axis(tickMinStep=1, format="d")))
+    rule = (
+        alt.Chart(pd.DataFrame({"y": [mean_single], "note": [tr("mean_single")]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(y="y:Q", tooltip=["note", alt.Tooltip("y:Q", format=".2%")])
+    )
+    return bar, alt.layer(line, rule)
