@@ -22,7 +22,7 @@ pages = {
     ]
     for section, entries in nav.sections().items()
 }
-current = st.navigation(pages)
+current = st.navigation(pages, expanded=True)  # every page in view: 16 pages would fold after 10
 runner.remember_owner()
 with device.using(sidebar.status()):  # this visitor's device, for the page and the runs it starts
     page_guard(current.run)
