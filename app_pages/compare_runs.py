@@ -6,7 +6,7 @@ import streamlit as st
 from core import exchange, runs
 from core.store import clear_policy
 from core.verify import Verification
-from ui import charts, nav, runner
+from ui import charts, labels, nav, runner
 from ui.i18n import t
 from ui.run_views import metric_name, named
 from ui.widgets import lesson, translated
@@ -52,7 +52,7 @@ def shown_table(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             t("compare_runs.col_page"): df["page"].map(page_title),
-            t("compare_runs.col_kind"): df["kind"],
+            t("compare_runs.col_kind"): df["kind"].map(labels.kind),
             t("compare_runs.col_date"): df["created"],
             t("compare_runs.col_seconds"): df["seconds"].round(1),
             t("compare_runs.col_complete"): df["complete"],

@@ -44,6 +44,11 @@ def name(column: str, value: object) -> str:
     return t(f"labels.{column}_{value}")
 
 
+def kind(kind: str) -> str:
+    """An experiment's name (its spec's `kind`, e.g. "optimizers-mnist") in the reader's language."""
+    return t(f"labels.kind_{kind.replace('-', '_')}")
+
+
 def namer(column: str):
     """A `format_func` for a select whose options are values of `column`."""
     return lambda value: name(column, value)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from ui import labels
 from ui.i18n import catalog
 
-COLUMNS = sorted({*labels.KEYS, "activation"}, key=len, reverse=True)
+COLUMNS = sorted({*labels.KEYS, "kind"}, key=len, reverse=True)
 
 
 def names() -> tuple[set[str], list[re.Pattern], set[str]]:
@@ -23,7 +23,8 @@ def names() -> tuple[set[str], list[re.Pattern], set[str]]:
         name = key.removeprefix("labels.")
         column = next((c for c in COLUMNS if name.startswith(f"{c}_")), None)
         if column:
-            ids.add(name.removeprefix(f"{column}_"))
+            value = name.removeprefix(f"{column}_")
+            ids.add(value.replace("_", "-") if column == "kind" else value)  # kinds are spelt with hyphens
         english.append(re.compile(re.escape(text).replace(r"\{value\}", r"[-+0-9.e]+") + "$"))
         if " " in text and "{" not in text:
             phrases.add(text)

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import pytest
 
+import core.experiments  # noqa: F401  (registers every experiment)
+from core import hpo, verify  # noqa: F401
+from core.nets import ACTIVATIONS, INITS
+from core.optimizers import METHODS
+from core.schedules import SCHEDULES
+from core.spec import Spec
 from ui import nav
 
 I18N = Path(__file__).resolve().parents[2] / "assets" / "i18n"
@@ -46,3 +52,12 @@ def test_korean_is_really_korean():
 def test_every_page_has_title_and_summary(page):
     for lang in ("en", "ko"):
         assert {"title", "summary"} <= set(texts(lang, page))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_experiment_and_key_value_has_a_name(lang):
+    """Compare runs names every kind of run, and every value a select offers has a name."""
+    names = texts(lang, "labels")
+    assert {f"kind_{k.replace('-', '_')}" for k in Spec.registry} <= set(names)
+    for column, values in (("method", METHODS), ("init", INITS), ("activation", ACTIVATIONS), ("schedule", SCHEDULES)):
+        assert {f"{column}_{v}" for v in values} <= set(names), column
