@@ -9,11 +9,6 @@ from __future__ import annotations
 import torch
 
 
-def average_probabilities(logits: torch.Tensor) -> torch.Tensor:
-    """Mean softmax over the member axis: logits [K, N, C] -> probabilities [N, C]."""
-    return torch.softmax(logits, dim=-1).mean(0)
-
-
 def accuracy(probs_or_logits: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows whose largest entry is the label."""
     return float((probs_or_logits.argmax(-1) == y).float().mean())

@@ -148,10 +148,3 @@ def softmax(logits) -> np.ndarray:
 def log_likelihood_losses(logits, base: float = 2.0) -> np.ndarray:
     """e = -log o_y for every possible true class y (in bits by default)."""
     return -np.log(softmax(logits)) / np.log(base)
-
-
-def softmax_grad(logits, target: int) -> np.ndarray:
-    """d(-ln o_y)/dz = o - onehot(y): the same (output - target) form as the sigmoid neuron's."""
-    g = softmax(logits)
-    g[target] -= 1.0
-    return g
