@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.experiments.learning_rate import MnistRun, _summary_rows
+from core.experiments.learning_rate import MnistRun, summary_rows
 from core.nets import NetSpec
 from core.spec import Progress, Result, Spec, Stop
 from core.train import Variant, result
@@ -56,4 +56,4 @@ class ClippingComparison(MnistRun):
         return {"exploding": cls(), "quick": cls(iterations=60, n_train=1000)}
 
     def summary(self, result: Result) -> dict:
-        return _summary_rows(result)
+        return summary_rows(result)

@@ -68,7 +68,7 @@ class MnistRun(Spec):
         )
 
 
-def _summary_rows(result: Result) -> dict:
+def summary_rows(result: Result) -> dict:
     return {
         row.variant: {
             "final_smoothed_loss": row.final_loss,
@@ -108,7 +108,7 @@ class LRSweep(MnistRun):
         return {"lecture": cls(), "quick": cls(iterations=100, n_train=1000)}
 
     def summary(self, result: Result) -> dict:
-        return _summary_rows(result)
+        return summary_rows(result)
 
 
 def finder_suggestion(lr: np.ndarray, loss: np.ndarray, beta: float = 0.9, blowup: float = BLOWUP) -> dict:
@@ -234,7 +234,7 @@ class ScheduleComparison(MnistRun):
         return {"default": cls(), "quick": cls(iterations=150, n_train=2000)}
 
     def summary(self, result: Result) -> dict:
-        return _summary_rows(result)
+        return summary_rows(result)
 
 
 FINDER_MARKS = ("steepest", "min_over_10")  # the finder's suggestions, in the order a page shows them
