@@ -22,6 +22,7 @@ from ui.widgets import (
     lesson,
     optimizer_inputs,
     spec_values,
+    tabs,
     translated,
 )
 
@@ -228,7 +229,7 @@ def try_section(spec: MnistLab, result: Result, model: BatchedMLP) -> None:
 
 st.title(t("mnist_lab.title"))
 st.markdown(t("mnist_lab.intro"))
-tab_build, tab_eval, tab_try = st.tabs([t("mnist_lab.tab_build"), t("mnist_lab.tab_evaluate"), t("mnist_lab.tab_try")])
+tab_build, tab_eval, tab_try = tabs(f"{P}.tab", {n: t(f"mnist_lab.tab_{n}") for n in ("build", "evaluate", "try")})
 with tab_build:
     spec = build()
     train_section(spec)

@@ -7,6 +7,7 @@ Each page keeps its strings in `assets/i18n/<lang>/<namespace>.json` (namespace 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -51,7 +52,45 @@ def lang() -> str:
 def t(key: str, **values) -> str:
     """The text for `key` in the current language, formatted with `values`."""
     text = catalog(lang()).get(key) or catalog("en").get(key) or key
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return particles(text) if values and lang() == "ko" else text
+
+
+# A Korean particle depends on the sound before it: a template writes both forms, "{name}이(가)",
+# and `particles` keeps the one that fits the name it was filled with.
+PARTICLES = re.compile(r"이\(가\)|은\(는\)|을\(를\)|과\(와\)|\(으\)로|\(이\)")
+PAIRS = {
+    "이(가)": ("이", "가"),
+    "은(는)": ("은", "는"),
+    "을(를)": ("을", "를"),
+    "과(와)": ("과", "와"),
+    "(이)": ("이", ""),
+}
+DIGITS = "영일이삼사오육칠팔구"  # how a digit is read, for the particle after a number
+LETTERS = {"l": "rieul", "m": "other", "n": "other", "r": "rieul"}  # Latin endings read with a consonant
+
+
+def final_sound(text: str) -> str:
+    """How `text` is read at its end: "vowel", "rieul" (ㄹ, which takes 로 like a vowel) or "other"."""
+    word = text.rstrip("*_`'\"’”)]}」 ")
+    last = DIGITS[int(word[-1])] if word and word[-1].isdigit() else word[-1:]
+    if "가" <= last <= "힣":
+        tail = (ord(last) - ord("가")) % 28
+        return "vowel" if tail == 0 else "rieul" if tail == 8 else "other"
+    return LETTERS.get(last.lower(), "vowel")
+
+
+def particles(text: str) -> str:
+    """Each "X이(가)"-style pair in `text` reduced to the form that follows X."""
+
+    def pick(m: re.Match) -> str:
+        sound = final_sound(text[: m.start()])
+        if m.group() == "(으)로":
+            return "으로" if sound == "other" else "로"
+        with_end, without = PAIRS[m.group()]
+        return without if sound == "vowel" else with_end
+
+    return PARTICLES.sub(pick, text)
 
 
 def number(x: float, digits: int = 4) -> str:

@@ -63,6 +63,22 @@ def translated(key: str, default=None) -> dict:
     return {"key": mine, "on_change": remember}
 
 
+def tabs(key: str, titles: dict[str, str]) -> list:
+    """`st.tabs` (name -> title) that stays on the open tab across a language switch: the open
+    tab's language-neutral name is kept under `key`, and each language gets its own widget
+    (Streamlit knows a tab by its title). Switching tabs reruns the page."""
+    names, shown = list(titles), list(titles.values())
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = names[0]
+    mine = f"{key}.{lang()}"
+
+    def remember() -> None:
+        st.session_state[key] = names[shown.index(st.session_state[mine])]
+
+    default = shown[names.index(st.session_state[key])]
+    return st.tabs(shown, default=default, key=mine, on_change=remember)
+
+
 def hyper_input(h: Hyper, key: str, container=st) -> float:
     """A number box for one hyperparameter, bounded by its range."""
     label = t(f"optimizers.hp_{h.name}")

@@ -13,6 +13,7 @@ from core.optimizers import METHODS
 from core.schedules import SCHEDULES
 from core.spec import Spec
 from ui import nav
+from ui.i18n import particles
 
 I18N = Path(__file__).resolve().parents[2] / "assets" / "i18n"
 NAMESPACES = sorted(p.stem for p in (I18N / "en").glob("*.json"))
@@ -61,3 +62,21 @@ def test_every_experiment_and_key_value_has_a_name(lang):
     assert {f"kind_{k.replace('-', '_')}" for k in Spec.registry} <= set(names)
     for column, values in (("method", METHODS), ("init", INITS), ("activation", ACTIVATIONS), ("schedule", SCHEDULES)):
         assert {f"{column}_{v}" for v in values} <= set(names), column
+
+
+@pytest.mark.parametrize(
+    "filled, read",
+    [
+        ("Adam이(가) 가장 낮습니다", "Adam이 가장 낮습니다"),
+        ("SGD이(가) 가장 낮습니다", "SGD가 가장 낮습니다"),
+        ("모멘텀은(는)", "모멘텀은"),
+        ("He 정규분포은(는)", "He 정규분포는"),
+        ("**8**(으)로 읽었습니다", "**8**로 읽었습니다"),
+        ("**3**(으)로 읽었습니다", "**3**으로 읽었습니다"),
+        ("**2**(이)라고", "**2**라고"),
+        ("**0**(이)라고", "**0**이라고"),
+        ("신경망 1과(와) 2", "신경망 1과 2"),
+    ],
+)
+def test_korean_particles_follow_the_word_before_them(filled, read):
+    assert particles(filled) == read

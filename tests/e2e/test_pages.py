@@ -45,3 +45,20 @@ def test_language_switch_changes_the_page(app_url, browser):
     assert title("ko", "optimizers") in tab.locator("[data-testid=stMain] h1").first.inner_text()
     assert error_count(tab) == 0
     context.close()
+
+
+def test_language_switch_keeps_the_open_tab(app_url, browser):
+    """A student on the third tab who switches to Korean stays on the third tab."""
+    names = json.loads((I18N / "en" / "mnist_lab.json").read_text(encoding="utf-8"))
+    names_ko = json.loads((I18N / "ko" / "mnist_lab.json").read_text(encoding="utf-8"))
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.goto(f"{app_url}/mnist_lab")
+    settle(tab)
+    tab.get_by_role("tab", name=names["tab_try"]).click()
+    settle(tab)
+    tab.get_by_text("한국어").click()
+    settle(tab)
+    assert tab.get_by_role("tab", name=names_ko["tab_try"]).get_attribute("aria-selected") == "true"
+    assert error_count(tab) == 0
+    context.close()
