@@ -8,6 +8,8 @@ import pandas as pd
 
 from ui.colors import scale
 
+LEGEND = alt.Legend(labelLimit=0)  # never cut a name short: Korean names run longer than Vega's 160 px
+
 
 def colour_scale(df: pd.DataFrame, field: str) -> alt.Scale:
     """Colours of the `field` series of `df`: by its `hue` column where `ui.labels.labelled`
@@ -39,7 +41,7 @@ def lines(
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Scale()),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
-        "color": alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None),
+        "color": alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None, legend=LEGEND),
         "opacity": alt.condition(sel, alt.value(1.0), alt.value(0.12)),
         "tooltip": [color, alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g"), *tooltip_extra],
     }
@@ -100,9 +102,7 @@ def paths(df: pd.DataFrame, color: str = "optimizer", toggle: bool = True) -> al
         x="x:Q",
         y="y:Q",
         order="step:Q",
-        color=alt.Color(
-            f"{color}:N", scale=colour_scale(df, color), title=None, legend=alt.Legend() if toggle else None
-        ),
+        color=alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None, legend=LEGEND if toggle else None),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.1)) if toggle else alt.value(1.0),
         tooltip=[color, "step:Q", alt.Tooltip("x:Q", format=".4~g"), alt.Tooltip("y:Q", format=".4~g")],
     )
