@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.spec import Result, Spec
+from core.spec import Phase, Result, Spec
 
 ESTIMATE_AFTER = 0.02  # a run's own progress predicts its remaining time from this fraction on
 
@@ -40,7 +40,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     fraction: float = 0.0
-    message: str = ""
+    message: Phase | str = ""  # what the run is doing (a plain string from older callers)
     result: Result | None = None
     error: str | None = None
     abandoned: bool = False
