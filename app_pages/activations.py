@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.activations import CURVES, FLAT
-from core.experiments.initialization import PReLUSlopes
+from core.activations import CURVES, FLAT, curve_facts
+from core.experiments.initialization import PReLUSlopes, prelu_facts
 from core.nets import LEAKY_SLOPE
 from ui import charts, labels, runner
 from ui.i18n import t
-from ui.init_views import accuracy, activation_chart
+from ui.init_views import NEGATIVE_SLOPE, accuracy, activation_chart, curves_lesson, prelu_lesson
 from ui.widgets import defaults, guard, lesson, spec_values, translated
 
 P = "activations"  # widget-key prefix
@@ -44,7 +44,8 @@ def curves_section() -> None:
             col.altair_chart(activation_chart(name, x, slope), width="stretch")
             col.caption(t(f"activations.explain_{name}"))
     st.caption(t("activations.flat_note", pct=f"{FLAT:.0%}"))
-    lesson(t("activations.lesson"))
+    knob = {name: slope if name in NEGATIVE_SLOPE else None for name in names}
+    lesson(curves_lesson([curve_facts(name, x, knob[name]) for name in names]))
 
 
 def prelu_section() -> None:
@@ -67,7 +68,8 @@ def prelu_section() -> None:
     summary = labels.labelled(result.frames["summary"])
     table = pd.DataFrame({t("common.activation"): summary["label"], t("activations.test_acc"): accuracy(summary, 2)})
     right.dataframe(table, hide_index=True, width="stretch")
-    lesson(t("activations.prelu_lesson"))
+    facts = prelu_facts(result.frames["slopes"], result.frames["summary"])
+    lesson(prelu_lesson(facts, labels.variant_names(summary)))
 
 
 st.title(t("activations.title"))

@@ -4,18 +4,14 @@ initial scales (figures 6-18, 6-19), BN against learning rate and depth, and whe
 import streamlit as st
 
 from core import batchnorm as bn
-from core.experiments.batchnorm import (
-    LEARNING_RATES,
-    PLACEMENTS,
-    BatchNormComparison,
-    BatchNormGrid,
-    BatchNormInference,
-)
+from core.experiments import batchnorm as experiments
+from core.experiments.batchnorm import LEARNING_RATES, PLACEMENTS, BatchNormComparison, BatchNormGrid
 from core.nets import recommended_init
 from core.spec import Result
 from ui import bn_views, labels, runner
 from ui.i18n import t
 from ui.widgets import NET_ACTIVATIONS, apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import tabs as page_tabs
 
 P = "batch_norm"  # widget-key prefix
 
@@ -51,7 +47,7 @@ def walkthrough() -> None:
     for stage in ("normalized", "scaled"):
         right.metric(bn_views.stage_name(stage), f"{share[stage]:.0%}")
     right.caption(t("batch_norm.linear_zone", z=bn.LINEAR_ZONE))
-    lesson(t("batch_norm.lesson_walk"))
+    lesson(bn_views.walk_lesson(bn.walk_facts(df), beta))
 
 
 # 2. Training vs inference ----------------------------------------------------------------
@@ -72,16 +68,16 @@ def inference() -> None:
     for col, stat in zip(st.columns(2), ("mean", "var")):
         col.markdown(f"**{t(f'batch_norm.stat_{stat}')}**")
         col.altair_chart(bn_views.running_chart(est[est.statistic == stat]), width="stretch")
-    st.caption(t("batch_norm.running_caption"))
+    st.caption(bn_views.running_caption(bn.running_facts(est, momentum), int(batch_size)))
 
     st.markdown(f"#### {t('batch_norm.tiny_title')}")
-    spec = BatchNormInference()
+    spec = experiments.BatchNormInference()
     st.markdown(t("batch_norm.tiny_intro", **spec.to_dict()))
     result = runner.result_or_button(spec, t("batch_norm.train_tiny"), key=f"{P}.tiny.train")
     if result is None or "by_batch" not in result.frames:
         return
     st.altair_chart(bn_views.inference_chart(result.frames["by_batch"]), width="stretch")
-    lesson(t("batch_norm.lesson_infer"))
+    lesson(bn_views.inference_lesson(experiments.inference_facts(result)))
 
 
 # 3. Book grid ----------------------------------------------------------------------------
@@ -94,12 +90,19 @@ def book_grid() -> None:
     preset = spec_values(prefix, book)
     defaults(preset)
     st.button(t("batch_norm.preset_book"), key=f"{prefix}.preset", on_click=apply_preset(preset))
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     n_train = c1.number_input(t("batch_norm.n_train"), 2, 60000, key=f"{prefix}.n_train")
     epochs = c2.number_input(t("common.epoch"), 1, 200, key=f"{prefix}.epochs")
     lr = c3.number_input(t("common.learning_rate"), 1e-5, 10.0, key=f"{prefix}.lr", format="%g")
     batch_size = c4.number_input(t("common.batch_size"), 1, 4096, key=f"{prefix}.batch_size")
-    spec = guard(lambda: BatchNormGrid(n_train=int(n_train), epochs=int(epochs), lr=lr, batch_size=int(batch_size)))
+    eps = c5.select_slider(
+        "ε", experiments.EPSILONS, key=f"{prefix}.eps", format_func=bn_views.eps_text, help=t("batch_norm.eps_help")
+    )
+    spec = guard(
+        lambda: BatchNormGrid(n_train=int(n_train), epochs=int(epochs), lr=lr, batch_size=int(batch_size), eps=eps)
+    )
+    if warning := bn_views.batch_warning(spec.batch_size):
+        st.warning(warning)
     st.caption(t("batch_norm.grid_setup", n=len(spec.variants())))
     result = runner.result_or_button(spec, t("batch_norm.train_grid"), key=f"{prefix}.train")
     if result is None or "accuracy" not in result.frames:
@@ -121,8 +124,10 @@ def book_grid() -> None:
     st.altair_chart(bn_views.grid_panel(acc[acc.scale == chosen], 360, small=False), width="stretch")
     if notes := bn_views.grid_notes(summary):
         st.caption(notes)
+    facts = experiments.grid_facts(spec, result)
+    st.caption(bn_views.eps_caption(facts))
     csv_download(result.frames["accuracy"], "batchnorm-grid", key=f"{prefix}.csv")
-    lesson(t("batch_norm.lesson_grid"))
+    lesson(bn_views.grid_lesson(facts))
 
 
 # 4 and 5. BN against learning rate, activation and placement -----------------------------
@@ -171,17 +176,13 @@ def preset_buttons(prefix: str, names: tuple[str, ...]) -> None:
         col.button(t(f"batch_norm.preset_{name}"), key=f"{prefix}.preset.{name}", on_click=apply_preset(values))
 
 
-def comparison(prefix: str, preset: str, several_lrs: bool) -> Result | None:
-    """Preset buttons, widgets, caption, train button and accuracy chart of one comparison tab;
-    returns the result (None until trained)."""
+def comparison(prefix: str, preset: str, several_lrs: bool) -> tuple[Result, experiments.ComparisonFacts] | None:
+    """Preset buttons, widgets, caption, train button, accuracy chart, final table and lesson of
+    one comparison tab; returns the result and its facts on the metric shown (None until trained)."""
     preset_buttons(prefix, ("learning_rates", "deep_sigmoid") if several_lrs else (preset,))
     spec = comparison_inputs(prefix, BatchNormComparison.presets()[preset], several_lrs)
-    st.caption(
-        t(
-            "batch_norm.compare_setup",
-            **spec.to_dict() | {"n": len(spec.variants()), "init": labels.name("init", spec.init)},
-        )
-    )
+    setup = spec.to_dict() | {"n": len(spec.variants()), "init": labels.name("init", spec.init)}
+    st.caption(t("batch_norm.compare_setup", **setup))
     result = runner.result_or_button(spec, t("batch_norm.train_compare"), key=f"{prefix}.train")
     if result is None or "layer_stats" not in result.frames:
         return None
@@ -194,27 +195,30 @@ def comparison(prefix: str, preset: str, several_lrs: bool) -> Result | None:
     )
     acc = bn_views.labelled(result.frames["accuracy"])
     st.altair_chart(bn_views.accuracy_chart(acc[acc.metric == metric], t(f"batch_norm.{metric}")), width="stretch")
-    if notes := bn_views.diverged_notes(bn_views.labelled(result.frames["summary"])):
+    summary = bn_views.labelled(result.frames["summary"])
+    if notes := bn_views.diverged_notes(summary):
         st.warning(notes)
-    return result
+    st.dataframe(bn_views.final_table(summary), hide_index=True, width="stretch")
+    facts = experiments.comparison_facts(result, metric)
+    lesson(bn_views.comparison_lesson(facts, summary, labels.name("init", spec.init), len(spec.hidden)))
+    return result, facts
 
 
 def learning_rates() -> None:
     st.markdown(t("batch_norm.lr_intro"))
-    result = comparison(f"{P}.lr", "learning_rates", several_lrs=True)
-    if result is not None:
-        csv_download(result.frames["accuracy"], "batchnorm-learning-rates", key=f"{P}.lr.csv")
-        lesson(t("batch_norm.lesson_lr"))
+    if shown := comparison(f"{P}.lr", "learning_rates", several_lrs=True):
+        csv_download(shown[0].frames["accuracy"], "batchnorm-learning-rates", key=f"{P}.lr.csv")
 
 
 def placement() -> None:
     st.markdown(t("batch_norm.place_intro"))
     prefix = f"{P}.place"
-    result = comparison(prefix, "placement", several_lrs=False)
-    if result is None:
+    shown = comparison(prefix, "placement", several_lrs=False)
+    if shown is None:
         return
+    result, facts = shown
     st.markdown(f"#### {t('batch_norm.hist_title')}")
-    st.caption(t("batch_norm.hist_caption"))
+    st.caption(t("batch_norm.hist_caption", probe=BatchNormComparison.probe))
     hist = bn_views.labelled(result.frames["histograms"])
     last = int(hist["epoch"].max())
     epoch = st.slider(t("common.epoch"), 0, last, last, key=f"{prefix}.epoch")
@@ -229,12 +233,13 @@ def placement() -> None:
     for col, (label, rows) in zip(st.columns(stats["label"].nunique()), stats.groupby("label", sort=False)):
         col.altair_chart(bn_views.spread_chart(rows, domain).properties(title=label), width="stretch")
     csv_download(result.frames["layer_stats"], "batchnorm-layer-stats", key=f"{prefix}.csv")
-    lesson(t("batch_norm.lesson_place"))
+    if text := bn_views.spread_lesson(facts):
+        lesson(text)
 
 
 st.title(t("batch_norm.title"))
 st.markdown(t("batch_norm.intro"))
-tabs = st.tabs([t(f"batch_norm.tab_{name}") for name in ("walk", "infer", "grid", "lr", "place")])
+tabs = page_tabs("batch_norm.tab", {n: t(f"batch_norm.tab_{n}") for n in ("walk", "infer", "grid", "lr", "place")})
 with tabs[0]:
     walkthrough()
 with tabs[1]:

@@ -61,4 +61,4 @@ if result is not None:
         )
     st.caption(tr("grad_norm_note"))
     st.dataframe(lr_views.result_table(result.frames["summary"]), hide_index=True, width="stretch")
-    lesson(tr("lesson_clip"))
+    lesson(lr_views.clipping_lesson(result, spec.iterations))

@@ -102,6 +102,20 @@ def check_table(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def check_lesson(spec: gradcheck.GradCheckSpec, f: gradcheck.CheckFacts) -> str:
+    """The check's lesson from its own readings: which tensors it flags, its largest error, and
+    what in the settings explains a reading the textbook does not expect."""
+    why = tr(f"why_{f.reason or 'unknown'}", eps=f"{spec.eps:.0e}")
+    return tr(
+        f"lesson_gc_{f.case}",
+        worst=f.worst or "—",
+        error=f"{f.worst_error:.2e}" if f.worst_error is not None else "—",
+        flagged=", ".join(f.flagged),
+        n=len(f.flagged) + len(f.looked),
+        why=why,
+    )
+
+
 NOTES = {"batch_one": st.warning, "no_signal": st.info, "tiny_eps": st.info}  # how loud each note is
 
 st.title(tr("title"))
@@ -117,4 +131,4 @@ st.altair_chart(check_chart(frame), width="stretch")
 st.dataframe(check_table(frame), hide_index=True, width="stretch")
 for note in gradcheck.notes(spec, checks):
     NOTES[note](tr(f"gc_{note}"))
-lesson(tr("lesson_gc"))
+lesson(check_lesson(spec, gradcheck.facts(spec, checks)))

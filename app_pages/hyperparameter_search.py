@@ -3,7 +3,6 @@ with TPE, pruning, a final test and worker processes that join a shared study.""
 
 from __future__ import annotations
 
-import optuna
 import pandas as pd
 import streamlit as st
 
@@ -14,20 +13,31 @@ from ui import runner
 from ui.i18n import t
 from ui.search_views import (
     best_curves,
+    book_table,
     describe,
     describe_short,
+    final_verdict,
     fixed_inputs,
+    live,
     named,
+    narrowing_notes,
     param_label,
     range_input,
     range_value,
+    rounds_verdict,
     scatter,
+    search_lesson,
+    shared_domains,
     split_bar,
+    storage,
     tr,
     trial_label,
     trials_table,
+    watch,
+    worker_steps,
 )
 from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import tabs as page_tabs
 
 P = "hps"
 PRESET = HyperSearch.presets()["book_in_batches"]  # the book's round, its results appearing 20 trials at a time
@@ -86,16 +96,19 @@ def settings() -> HyperSearch:
 
 
 def proposal(trials: pd.DataFrame, search: HyperSearch) -> None:
-    """Offer narrower ranges around the top-k trials for the next round."""
+    """Offer narrower ranges around the top-k trials for the next round, saying where a range
+    had to stay wider than the best trials alone would make it."""
     st.markdown(f"#### {tr('narrow_title')}")
-    k = st.number_input(tr("top_k"), 1, max(1, len(trials)), max(1, round(len(trials) / 10)), key=f"{P}.k")
+    k = st.number_input(tr("top_k"), 1, max(1, len(trials)), hpo.good_count(len(trials)), key=f"{P}.k")
     new = hpo.narrow(trials, search.space, int(k))
+    for note in narrowing_notes(new):
+        st.warning(note)
     rows = [
         {tr("param"): param_label(old.name), tr("now"): describe(old), tr("proposed"): describe(p)}
-        for old, p in zip(search.space, new)
+        for old, p in zip(search.space, new.space)
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    values = {f"{P}.range.{p.name}": range_value(p) for p in new}
+    values = {f"{P}.range.{p.name}": range_value(p) for p in new.space}
 
     def accept() -> None:
         st.session_state.setdefault(f"{P}.history", []).append(search.to_dict())
@@ -105,24 +118,38 @@ def proposal(trials: pd.DataFrame, search: HyperSearch) -> None:
     st.caption(tr("accept_help"))
 
 
-def rounds(current: HyperSearch) -> None:
-    """Every earlier round of this session beside the current one, on the same axes."""
+def round_trials(search: HyperSearch) -> pd.DataFrame | None:
+    """A round's finished trials, also of a round stopped before its end; None if none finished."""
+    stamp = runner.store().stamp(search.key())
+    found = None if stamp is None else runner.stored(search) if stamp[1] else runner.load(search.key(), stamp[0])
+    trials = None if found is None else found.frames.get("trials")
+    return None if trials is None or trials.empty else trials
+
+
+def rounds(current: HyperSearch, trials: pd.DataFrame) -> None:
+    """Every earlier round of this session beside the current one, on shared axes."""
     history = [HyperSearch(**d) for d in st.session_state.get(f"{P}.history", [])]
-    shown = [(i + 1, s, runner.stored(s)) for i, s in enumerate([*history, current])]
-    shown = [(i, s, r.frames["trials"]) for i, s, r in shown if r is not None and not r.frames["trials"].empty]
+    shown = [(i + 1, s, round_trials(s)) for i, s in enumerate(history)] + [(len(history) + 1, current, trials)]
+    shown = [(i, s, found) for i, s, found in shown if found is not None]
     if len(shown) < 2:
         return
     st.markdown(f"#### {tr('rounds')}")
+    domains = shared_domains([(s.space, found) for _, s, found in shown])
     for start in range(0, len(shown), 3):
-        for col, (i, s, trials) in zip(st.columns(3), shown[start : start + 3]):
-            col.altair_chart(scatter(trials, s.space, 240).properties(title=tr("round", n=i)), width="stretch")
-            col.caption(tr("round_best", acc=f"{trials.val_acc.max():.3f}", n=len(trials)))
+        for col, (i, s, found) in zip(st.columns(3), shown[start : start + 3]):
+            chart = scatter(found, s.space, 240, domains).properties(title=tr("round", n=i))
+            col.altair_chart(chart, width="stretch")
+            col.caption(tr("round_best", acc=f"{found.val_acc.max():.1%}", n=len(found)))
+    st.caption(tr("rounds_axes"))
+    facts = hpo.rounds_facts([found for _, _, found in shown])
+    if facts is not None:
+        st.markdown(rounds_verdict(facts))
 
 
 def final_step(trials: pd.DataFrame, search: HyperSearch) -> None:
     st.markdown(f"#### {tr('final_title')}")
     st.markdown(tr("final_intro"))
-    trials = trials.sort_values(["val_acc", "trial"], ascending=[False, True]).set_index("trial", drop=False)
+    trials = hpo.ranked(trials).set_index("trial", drop=False)
     shown = named(trials)
     pick = st.selectbox(
         tr("final_pick"),
@@ -138,28 +165,10 @@ def final_step(trials: pd.DataFrame, search: HyperSearch) -> None:
         st.error(tr("final_diverged"))
         return
     c1, c2 = st.columns(2)
-    c1.metric(tr("test_acc"), f"{done.extras['test_acc']:.2%}")
-    c2.metric(tr("val_acc_short"), f"{row.val_acc:.2%}")
+    c1.metric(tr("test_acc"), f"{done.extras['test_acc']:.1%}")
+    c2.metric(tr("val_acc_short"), f"{row.val_acc:.1%}")
     st.caption(tr("final_note", n=done.extras["n_train"], m=done.extras["n_test"]))
-
-
-def live(search: HyperSearch):
-    """Draw the trials the running round has finished so far, read from its study."""
-
-    def draw() -> None:
-        found = hpo.read_study(search.study_name(), storage(search.storage))
-        if found is None or found[0]["trials"].empty:
-            return
-        st.caption(tr("live", n=len(found[0]["trials"]), total=search.n_trials))
-        st.altair_chart(scatter(found[0]["trials"], search.space, 280), width="stretch")
-
-    return draw
-
-
-@st.cache_resource(show_spinner=False)
-def storage(url: str) -> optuna.storages.BaseStorage:
-    """One connection pool per storage URL for the whole server (errors are not cached)."""
-    return hpo.open_storage(url)
+    st.markdown(final_verdict(hpo.final_facts(row.val_acc, done, search), len(trials), done.extras["n_train"]))
 
 
 def search_tab() -> None:
@@ -174,9 +183,12 @@ def search_tab() -> None:
             st.info(tr("pick_one"))
             return
         result = runner.result_or_button(search, tr("run"), key=f"{P}.run", live=live(search))
-    if result is None or result.frames["trials"].empty:
+        trials = None if result is None else result.frames.get("trials")  # none if stopped before it began
+        if result is not None and not result.complete:  # stopped: only whole batches of trials finish
+            n = 0 if trials is None else len(trials)
+            st.caption(tr("stopped_some", n=n, total=search.n_trials) if n else tr("stopped_none"))
+    if trials is None or trials.empty:
         return
-    trials = result.frames["trials"]
     st.markdown(f"#### {tr('scatter_title')}")
     st.altair_chart(scatter(trials, search.space), width="stretch")
     st.markdown(f"#### {tr('curves_title')}")
@@ -187,10 +199,16 @@ def search_tab() -> None:
     here = result.extras["storage"] == hpo.shown_url(search.storage)  # not a shipped preset's study elsewhere
     if here and clear_policy() == "all":  # a shared server keeps its paths to itself
         st.caption(tr("study_note", study=result.extras["study"], storage=result.extras["storage"]))
+    facts = hpo.search_facts(trials, search)
+    lesson(search_lesson(facts, search))
+    book = book_table(facts)
+    if book is not None:
+        st.markdown(f"#### {tr('book_title')}")
+        st.dataframe(book, hide_index=True, width="stretch")
+        st.caption(tr("book_note", good=facts.good))
     proposal(trials, search)
-    rounds(search)
+    rounds(search, trials)
     final_step(trials, search)
-    lesson(tr("lesson"))
 
 
 def workers_tab() -> None:
@@ -204,6 +222,7 @@ def workers_tab() -> None:
         disabled=shared,
     )
     url = "" if shared else url
+    st.caption(tr("storage_shared" if shared else "storage_changes"))
     try:
         names = hpo.study_names(storage(url))
     except ValueError as err:
@@ -216,33 +235,13 @@ def workers_tab() -> None:
     shown = hpo.shown_url(url)
     if shared and not shown.startswith("postgresql"):  # a file on the server: its path stays private
         shown = "URL"
-    st.code(
-        f"python -m core search-worker --study {name} --storage '{shown}' --trials 25"
-        + ("" if names else " --preset book"),
-        language="bash",
-    )
-    st.caption(tr("workers_howto"))
+    worker_steps(name, shown, create=not names)
     if names and st.toggle(tr("watch"), key=f"{P}.watching"):
         watch(name, url)
 
 
-@st.fragment(run_every=2.0)
-def watch(name: str, url: str) -> None:
-    """The attached study, re-read every two seconds while workers fill it in."""
-    found = hpo.read_study(name, storage(url))
-    if found is None:
-        st.warning(tr("gone", study=name))
-        return
-    frames, space = found
-    st.caption(tr("watch_count", n=len(frames["trials"])))
-    if frames["trials"].empty:
-        return
-    st.altair_chart(scatter(frames["trials"], space, 300), width="stretch")
-    trials_table(frames["trials"], space)
-
-
 st.title(tr("title"))
-tab_search, tab_workers = st.tabs([tr("tab_search"), tr("tab_workers")])
+tab_search, tab_workers = page_tabs(f"{P}.tab", {n: tr(f"tab_{n}") for n in ("search", "workers")})
 with tab_search:
     search_tab()
 with tab_workers:

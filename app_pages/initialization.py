@@ -28,6 +28,7 @@ from ui.widgets import (
     spec_values,
     translated,
 )
+from ui.widgets import tabs as page_tabs
 
 H, S, D, M = "inithist", "initsym", "initdepth", "initmnist"  # widget-key prefixes of the tabs
 HIST_PRESETS = {  # button -> InitHistograms preset (book figures)
@@ -67,10 +68,8 @@ def histograms_tab() -> None:
         views.histogram_rows(hist, stats)
     st.dataframe(views.stats_table(stats), hide_index=True, width="stretch")
     csv_download(result.frames["stats"], "init-histograms", key=f"{H}.csv")
-    verdicts = init.spread_verdicts(spec.activation, stats)
-    names = labels.variant_names(stats)
-    story = [t(f"initialization.verdict_{v}", name=names[k]) for k, v in verdicts.items()]
-    lesson(" ".join([*story, t("initialization.hist_lesson_tail")]))
+    facts = init.spread_facts(spec, result.frames["stats"])
+    lesson(views.spread_lesson(spec.activation, facts, labels.variant_names(stats)))
 
 
 def symmetry_tab() -> None:
@@ -124,7 +123,8 @@ def symmetry_tab() -> None:
         table[t("initialization.test_acc")] = views.accuracy(summary)
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     csv_download(result.frames["units"], "init-symmetry", key=f"{S}.csv")
-    lesson(t("initialization.sym_lesson"))
+    facts = init.symmetry_facts(spec.hidden, result.frames["units"], result.frames["summary"])
+    lesson(views.symmetry_lesson(facts, labels.variant_names(summary), int(units.step.max())))
 
 
 def depth_tab() -> None:
@@ -156,7 +156,12 @@ def depth_tab() -> None:
         views.profile_charts(result.frames["profile"])
         st.caption(t("initialization.profile_note"))
     csv_download(result.frames["profile"], "init-depth", key=f"{D}.csv")
-    lesson(t("initialization.depth_lesson"))
+    profile = result.frames["profile"]
+    lesson(
+        views.depth_lesson(
+            at_init.activation, init.depth_facts(at_init.activation, profile), labels.variant_names(profile)
+        )
+    )
 
 
 def mnist_tab() -> None:
@@ -197,10 +202,10 @@ def mnist_tab() -> None:
         st.caption(t("initialization.mnist_setup", sizes=sizes, n=len(spec.variants())))
         result = runner.result_or_button(spec, t("initialization.train"), key=f"{M}.train")
         if result is not None and "curves" in result.frames:
-            show_mnist(result)
+            show_mnist(result, spec.book_settings())
 
 
-def show_mnist(result: Result) -> None:
+def show_mnist(result: Result, book: bool) -> None:
     c1, c2 = st.columns(2)
     window = c1.slider(t("initialization.smooth_window"), 1, 200, 50, key=f"{M}.window")
     log_y = c2.toggle(t("common.log_scale"), key=f"{M}.log")
@@ -225,11 +230,7 @@ def show_mnist(result: Result) -> None:
     }
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     csv_download(result.frames["curves"], "init-mnist", key=f"{M}.csv")
-    facts, names = init.mnist_facts(s), labels.variant_names(s)
-    said = [t("initialization.mnist_best", name=names[facts.best])] if facts.best else []
-    if facts.stuck:
-        said.append(t("initialization.mnist_stuck", names=", ".join(names[v] for v in facts.stuck)))
-    lesson(" ".join([*said, t("initialization.mnist_lesson")]))
+    lesson(views.mnist_lesson(init.mnist_facts(s, book), labels.variant_names(s), several))
 
 
 st.title(t("initialization.title"))
@@ -237,7 +238,9 @@ st.markdown(t("initialization.intro"))
 st.page_link("app_pages/activations.py", label=t("initialization.activations_link"), icon=":material/show_chart:")
 with st.expander(t("initialization.theory_title"), expanded=False):
     views.theory()
-tabs = st.tabs([t(f"initialization.tab_{name}") for name in ("histograms", "symmetry", "depth", "mnist")])
+tabs = page_tabs(
+    "initialization.tab", {n: t(f"initialization.tab_{n}") for n in ("histograms", "symmetry", "depth", "mnist")}
+)
 for tab, show in zip(tabs, (histograms_tab, symmetry_tab, depth_tab, mnist_tab)):
     with tab:
         show()

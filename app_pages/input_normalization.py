@@ -40,8 +40,12 @@ def axes(x_title: str, y_title: str) -> alt.Chart:
     )
 
 
-def contour_panel(how: str, x: np.ndarray, y: np.ndarray, col) -> None:
-    p = norm.panel(how, x, y)
+def steps_text(p: norm.Panel) -> str:
+    steps = p.steps_to_converge
+    return f"{steps}" if steps is not None else tr("not_within", n=p.steps)
+
+
+def contour_panel(how: str, p: norm.Panel, col) -> None:
     name = labels.name("normalization", how)
     path = pd.DataFrame({"step": p.path[:, 0], "x": p.path[:, 1], "y": p.path[:, 2], "label": name})
     target = pd.DataFrame([{"x": p.optimum[0], "y": p.optimum[1], "label": tr("optimum")}])
@@ -53,8 +57,7 @@ def contour_panel(how: str, x: np.ndarray, y: np.ndarray, col) -> None:
     col.markdown(f"**{name}**")
     col.altair_chart(chart.properties(width=280, height=280), width="content")  # square: true shapes
     col.metric(tr("condition"), number(p.condition, 3))
-    steps = p.steps_to_converge
-    col.metric(tr("steps_to_converge"), f"{steps}" if steps is not None else tr("not_within", n=p.steps))
+    col.metric(tr("steps_to_converge"), steps_text(p))
 
 
 def contours() -> None:
@@ -63,9 +66,15 @@ def contours() -> None:
     defaults({f"{P}.ratio": norm.FIRST_RATIO})
     ratio = st.select_slider(tr("ratio"), norm.RATIOS, key=f"{P}.ratio", format_func=number)
     x, y = norm.two_feature_problem(ratio=ratio)
-    for how, col in zip(norm.SCALINGS, st.columns(3)):
-        contour_panel(how, x, y, col)
-    lesson(tr("lesson_contours"))
+    panels = {how: norm.panel(how, x, y) for how in norm.SCALINGS}
+    for (how, p), col in zip(panels.items(), st.columns(3)):
+        contour_panel(how, p, col)
+    f = norm.contour_facts(panels, ratio)
+    figures = "; ".join(
+        tr("contour_figure", name=labels.name("normalization", h), cond=number(p.condition, 3), steps=steps_text(p))
+        for h, p in panels.items()
+    )
+    lesson(tr(f"lesson_contours_{f.case}", figures=figures))
 
 
 def leak() -> None:
@@ -77,13 +86,15 @@ def leak() -> None:
     c1, c2 = st.columns(2)
     c1.metric(tr("acc_train_stats"), f"{scores.train_stats:.0%}")
     c2.metric(tr("acc_test_stats"), f"{scores.test_stats:.0%}", f"{scores.test_stats - scores.train_stats:+.0%}")
-    lesson(tr("lesson_leak"))
+    f = norm.leak_facts(scores)
+    lesson(tr(f"lesson_leak_{f.case}", right=f"{f.train_stats:.0%}", leak=f"{f.test_stats:.0%}"))
 
 
 def zigzag() -> None:
     st.subheader(tr("zigzag_title"))
     st.markdown(tr("zigzag_intro"))
     target = pd.DataFrame([{"x": 1.0, "y": -1.0, "label": "w*"}])
+    shares = []
     for positive, col in zip((True, False), st.columns(2)):
         path, same = norm.zigzag(positive)
         name = tr("all_positive") if positive else tr("centered")
@@ -96,7 +107,11 @@ def zigzag() -> None:
             width="stretch",
         )
         col.metric(tr("same_sign"), f"{same:.0%}")
-    lesson(tr("lesson_zigzag"))
+        shares.append(same)
+    f = norm.zigzag_facts(*shares)
+    lesson(
+        tr("lesson_zigzag" if f.expected else "lesson_zigzag_other", pos=f"{f.positive:.0%}", cen=f"{f.centered:.0%}")
+    )
 
 
 def one_hot() -> None:
@@ -121,7 +136,9 @@ def one_hot() -> None:
     defaults({f"{P}.target.{b}": v for b, v in zip(norm.BODIES, norm.BODY_TARGETS)})
     targets = [c.number_input(tr(b), -100.0, 100.0, key=f"{P}.target.{b}") for b, c in zip(norm.BODIES, st.columns(4))]
     st.altair_chart(category_chart(targets), width="stretch")
-    lesson(tr("lesson_onehot"))
+    f = norm.category_facts(tuple(targets))
+    cat = tr(norm.BODIES[f.worst])
+    lesson(tr(f"lesson_onehot_{f.case}", cat=cat, miss=number(f.miss, 3), onehot=number(f.onehot_miss, 3)))
 
 
 def category_chart(targets: list[float]) -> alt.Chart:

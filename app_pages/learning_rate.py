@@ -59,8 +59,9 @@ def landscape() -> None:
         steps = st.number_input(t("common.steps"), 1, 2000, key=f"{k}.steps")
     walk = guard(lambda: Walk(landscape=key, method=method, lr=lr, steps=int(steps)))
     points = walk.points()
+    outcome = verdict(key, points)
     with left:
-        show_verdict(verdict(key, points), walk.steps)
+        show_verdict(outcome, walk.steps)
     path = labels.labelled(walk.frame(points))
     with right:
         st.altair_chart(lr_views.landscape_chart(key, path), width="stretch")
@@ -68,7 +69,7 @@ def landscape() -> None:
             charts.lines(path, "step", "loss", "label", x_title=t("common.step"), y_title=t("common.loss"), height=200),
             width="stretch",
         )
-    lesson(tr("lesson_lr"))
+    lesson(lr_views.walk_lesson(outcome, walk.lr, walk.steps))
 
 
 def show_verdict(v: Verdict, steps: int) -> None:
@@ -106,7 +107,7 @@ def mnist_sweep() -> None:
     right.altair_chart(lr_views.final_loss_chart(result.frames["summary"]), width="stretch")
     st.dataframe(lr_views.result_table(result.frames["summary"]), hide_index=True, width="stretch")
     csv_download(result.frames["curves"], "lr-sweep", key=f"{k}.csv")
-    lesson(tr("lesson_sweep"))
+    lesson(lr_views.sweep_lesson(result, spec.iterations))
 
 
 def schedule_section() -> None:
@@ -148,7 +149,7 @@ def schedule_section() -> None:
         width="stretch",
     )
     st.dataframe(lr_views.result_table(result.frames["summary"]), hide_index=True, width="stretch")
-    lesson(tr("lesson_schedules"))
+    lesson(lr_views.schedule_lesson(result, spec.iterations))
 
 
 def finder_section() -> None:
@@ -173,7 +174,7 @@ def finder_section() -> None:
         col.metric(tr(f"suggest_{name}"), number(lr, 3))
     if cut_at is not None:
         st.caption(tr("finder_cut", lr=number(cut_at, 3)))
-    lesson(tr("lesson_finder"))
+    lesson(lr_views.finder_lesson(result, (spec.lr_min, spec.lr_max), spec.iterations))
 
 
 st.title(tr("title"))

@@ -32,7 +32,7 @@ def curves() -> None:
             for n in lf.LOSSES
         ]
     )
-    for col, field, title in zip(st.columns(2), ("value", "grad"), (tr("error_e"), tr("grad_abs"))):
+    for col, field, title in zip(st.columns(2), ("value", "grad"), (tr("error_e_bits"), tr("grad_abs_bits"))):
         col.altair_chart(
             charts.lines(frame, "o", field, "label", x_title=tr("output_o"), y_title=title, height=260), width="stretch"
         )
@@ -54,8 +54,29 @@ def cases() -> None:
         for column, head in ((f"error_{n}", "e"), (f"grad_w_{n}", "∂e/∂w"), (f"grad_b_{n}", "∂e/∂b")):
             table[f"{head} ({name})"] = rows[column].map(lambda v: f"{v:.4f}")
     st.dataframe(table, hide_index=True, width="stretch")
-    for col, o in zip(st.columns(2), lf.LECTURE_CE_OUTPUTS):
-        col.metric(tr("ce_bits", o=f"{o:g}"), f"{float(lf.cross_entropy(o, 1, base=2)):.4f}")
+    printed_table(("mse_error", "ce_bits"))
+
+
+def printed_label(row: dict) -> str:
+    """What a printed number is: the case or class it belongs to (the output o for cross-entropy)."""
+    o = lf.LECTURE_CE_OUTPUTS[row["index"] - 1] if row["what"] == "ce_bits" else 0
+    return tr(f"printed_{row['what']}", i=row["index"], o=f"{o:g}")
+
+
+def printed_table(kinds: tuple[str, ...], logits=lf.LECTURE_LOGITS) -> None:
+    """The lecture's printed numbers of `kinds` beside this page's, with the difference."""
+    rows = [r for r in lf.printed_comparison(logits) if r["what"] in kinds]
+    if not rows:
+        return
+    table = pd.DataFrame(
+        {
+            tr("quantity"): [printed_label(r) for r in rows],
+            tr("printed"): [f"{r['printed']:.4f}" for r in rows],
+            tr("computed"): [f"{r['computed']:.4f}" for r in rows],
+            tr("difference"): [f"{r['computed'] - r['printed']:+.4f}" for r in rows],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def neuron_training() -> None:
@@ -66,14 +87,32 @@ def neuron_training() -> None:
     lr = c2.number_input(t("common.learning_rate"), 0.001, 10.0, key=f"{P}.lr", format="%g")
     steps = c3.number_input(t("common.steps"), 1, 5000, key=f"{P}.steps")
     run = guard(lambda: lf.NeuronRun(case=case, lr=lr, steps=int(steps)))
+    outputs = run.outputs()
     frame = pd.concat(
-        pd.DataFrame({"step": np.arange(len(o)), "o": o, "label": tr(f"loss_{n}")}) for n, o in run.outputs().items()
+        pd.DataFrame({"step": np.arange(len(o)), "o": o, "label": tr(f"loss_{n}")}) for n, o in outputs.items()
     )
     st.altair_chart(
         charts.lines(frame, "step", "o", "label", x_title=t("common.step"), y_title=tr("output_o_y0"), height=260),
         width="stretch",
     )
-    lesson(tr("lesson_loss"))
+    lesson(neuron_lesson(lf.neuron_facts(outputs), run.steps))
+
+
+def neuron_lesson(f: lf.NeuronFacts, steps: int) -> str:
+    """Which loss moved the saturated neuron first, in this run's steps and outputs."""
+    step = {
+        n: tr("crossed_at", step=s) if s is not None else tr("not_crossed", steps=steps) for n, s in f.crossed.items()
+    }
+    final = {n: f"{o:.4f}" for n, o in f.final.items()}
+    return tr(
+        f"lesson_loss_{f.case}",
+        mse_step=step["mse"],
+        ce_step=step["ce"],
+        mse_final=final["mse"],
+        ce_final=final["ce"],
+        half=lf.HALF,
+        steps=steps,
+    )
 
 
 def parse_logits(text: str) -> np.ndarray:
@@ -93,14 +132,26 @@ def softmax() -> None:
     table = {
         tr("class"): [str(i + 1) for i in range(len(logits))],
         tr("logit"): logits,
-        tr("probability"): lf.softmax(logits).round(4),
-        tr("loss_bits"): lf.log_likelihood_losses(logits).round(4),
+        tr("probability"): [f"{p:.4f}" for p in lf.softmax(logits)],
+        tr("loss_bits"): [f"{b:.4f}" for b in lf.log_likelihood_losses(logits)],
     }
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    printed_table(("softmax", "softmax_bits"), logits)
     rounded = lf.lecture_rounded_bits(logits)
     if rounded is not None:
         st.caption(tr("softmax_rounding", bits=", ".join(f"{v:.4f}" for v in rounded)))
-    lesson(tr("lesson_softmax"))
+    f = lf.softmax_facts(logits)
+    lesson(
+        tr(
+            "lesson_softmax",
+            top=f.top + 1,
+            top_p=f"{f.top_p:.4f}",
+            top_bits=f"{f.top_bits:.4f}",
+            bottom=f.bottom + 1,
+            bottom_p=f"{f.bottom_p:.4f}",
+            bottom_bits=f"{f.bottom_bits:.4f}",
+        )
+    )
 
 
 st.title(tr("title"))

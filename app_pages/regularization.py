@@ -12,6 +12,7 @@ from ui import reg_views as views
 from ui.i18n import t
 from ui.reg_views import pct, tr
 from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import tabs as page_tabs
 
 P = "regularization"
 BOOK = Overfitting.presets()
@@ -44,7 +45,7 @@ def seeing_overfitting() -> None:
     st.altair_chart(views.gap_chart(result.frames["curves"]), width="stretch")
     st.caption(tr("gap_caption", n=spec.n_eval))
     csv_download(result.frames["curves"], "overfitting", key=f"{k}.csv")
-    lesson(tr("lesson_see"))
+    lesson(views.see_lesson(spec, result))
 
 
 def weight_decay() -> None:
@@ -77,7 +78,7 @@ def weight_decay() -> None:
     if result is not None:
         views.show_run(result, k, spec.n_eval)
         views.weight_histograms(result)
-        lesson(tr("lesson_decay"))
+        lesson(views.remedies_lesson(spec, result, weights_shown=True))
     st.markdown(f"#### {tr('demo_title')}")
     decay_vs_l2_demo(l2)
 
@@ -93,7 +94,9 @@ def decay_vs_l2_demo(lam: float) -> None:
     c1.altair_chart(norms, width="stretch")
     c2.altair_chart(distance, width="stretch")
     st.caption(tr("demo_caption"))
-    lesson(tr("lesson_demo"))
+    facts = reg.decay_demo_facts(spec, result)
+    st.dataframe(views.decay_table(result.frames["paths"], facts), hide_index=True, width="stretch")
+    lesson(views.demo_lesson(spec, result.frames["paths"], facts))
 
 
 def dropout_section() -> None:
@@ -129,7 +132,7 @@ def dropout_section() -> None:
     result = runner.result_or_button(spec, tr("train"), key=f"{k}.train")
     if result is not None:
         views.show_run(result, k, spec.n_eval)
-        lesson(tr("lesson_dropout"))
+        lesson(views.dropout_lesson(spec, result))
 
 
 def early_stopping() -> None:
@@ -163,14 +166,10 @@ def early_stopping() -> None:
         return
     st.altair_chart(views.es_chart(result, reg.monitored_measure(spec.monitor)), width="stretch")
     st.caption(tr("es_caption", n=spec.n_eval))
-    summary = result.frames["summary"]
-    table = views.summary_table(summary, gap=False)
-    if spec.lecture_comparable:
-        printed = tr("lecture_numbers", **EarlyStoppingRun.LECTURE)
-        table[tr("col_lecture")] = [printed if r == "none" else "" for r in summary.remedy]
-    st.dataframe(table, hide_index=True, width="stretch")
+    facts = reg.early_stopping_facts(spec, result)
+    st.dataframe(views.es_table(result.frames["summary"], facts), hide_index=True, width="stretch")
     csv_download(result.frames["curves"], "early-stopping", key=f"{k}.csv")
-    lesson(tr("lesson_es"))
+    lesson(views.es_lesson(facts))
 
 
 def ensembles() -> None:
@@ -187,12 +186,12 @@ def ensembles() -> None:
     if result is None:
         return
     facts = reg.ensemble_facts(result)
-    bars, growth = views.ensemble_charts(reg.ensemble_bars(result), result.frames["ensemble"], facts["mean_single"])
+    bars, growth = views.ensemble_charts(reg.ensemble_bars(result), result.frames["ensemble"], facts.mean_single)
     c1, c2 = st.columns(2)
     c1.altair_chart(bars, width="stretch")
     c2.altair_chart(growth, width="stretch")
-    st.caption(tr("ens_caption", mean=pct(facts["mean_single"]), ens=pct(facts["ensemble"])))
-    lesson(tr("lesson_ens"))
+    st.caption(tr("ens_caption", mean=pct(facts.mean_single), ens=pct(facts.ensemble)))
+    lesson(views.ensemble_lesson(facts, spec.epochs))
 
 
 def compare_all() -> None:
@@ -215,12 +214,12 @@ def compare_all() -> None:
         return
     views.show_run(result, k, spec.n_eval)
     st.caption(tr("all_caption", n=spec.n_val))
-    lesson(tr("lesson_all"))
+    lesson(views.remedies_lesson(spec, result))
 
 
 st.title(tr("title"))
 st.markdown(tr("intro"))
-tabs = st.tabs([tr(f"tab_{name}") for name in ("see", "decay", "dropout", "es", "ens", "all")])
+tabs = page_tabs(f"{P}.tab", {n: tr(f"tab_{n}") for n in ("see", "decay", "dropout", "es", "ens", "all")})
 for tab, section in zip(
     tabs, (seeing_overfitting, weight_decay, dropout_section, early_stopping, ensembles, compare_all)
 ):

@@ -8,6 +8,7 @@ cannot drift from the training code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import torch
@@ -74,3 +75,23 @@ def flat(name: str, df: torch.Tensor, slope_value: float | None = None) -> torch
     """Where |f'| is below `FLAT` times the steepest slope: hardly any gradient passes there."""
     top = max_slope(name, slope_value)
     return df.abs() < FLAT * top if top > 0 else torch.ones_like(df, dtype=torch.bool)
+
+
+@dataclass(frozen=True)
+class CurveFacts:
+    """What one drawn curve shows on the range drawn: its steepest slope there, the share of
+    the range where it is almost flat (`flat`), and the flat point nearest to 0 (`flat_from`;
+    None when no point is flat)."""
+
+    name: str
+    steepest: float
+    flat: float
+    flat_from: float | None
+
+
+def curve_facts(name: str, x: torch.Tensor, slope_value: float | None = None) -> CurveFacts:
+    """`CurveFacts` of activation `name` on the points `x`, with the flat test of `flat`."""
+    _, df = curve(name, x, slope_value)
+    low = flat(name, df, slope_value)
+    edge = round(float(x[low][x[low].abs().argmin()]), 6) + 0.0 if bool(low.any()) else None  # no "-0"
+    return CurveFacts(name, float(df.abs().max()), float(low.double().mean()), edge)

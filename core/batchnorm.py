@@ -8,19 +8,24 @@ when it is fed tiny batches with batch statistics instead of its running ones.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
 from core import data
-from core.nets import BatchedMLP
+from core.nets import BN_EPS, BatchedMLP
 
-EPS = 1e-5  # as in core.nets and torch.nn.BatchNorm1d
+EPS = BN_EPS
 STAGES = ("raw", "normalized", "scaled")
 LINEAR_ZONE = 1.5  # for |x| below this the sigmoid stays within 0.06 of its tangent 1/2 + x/4
+UNIT_SPREAD = 0.01  # normalized stds within this of 1: BN reached spread 1 (shown to 3 decimals)
+SETTLED = 0.05  # a running estimate within this share of the population value has settled
+FORGOTTEN = 0.05  # the start's weight (1 - m)^steps below this: the running estimate forgot it
 
 
 def batch_norm(h: np.ndarray, gamma: float | np.ndarray, beta: float | np.ndarray, eps: float = EPS) -> dict:
@@ -74,6 +79,68 @@ def linear_share(df: pd.DataFrame, zone: float = LINEAR_ZONE) -> dict[str, float
     return {stage: float(inside[df.stage == stage].mean()) for stage in STAGES}
 
 
+@dataclass(frozen=True)
+class WalkFacts:
+    """What one `walkthrough` shows: per stage the range over units of the batch mean and std
+    (`stage_stats`), the share of values in the sigmoid's linear middle, and the case:
+    "batch_one" (every x̂ is 0), "unit_spread" (x̂ reached std 1 in every unit) or "shrunk"
+    (ε outweighed a unit's variance, so its x̂ has std below 1)."""
+
+    batch_size: int
+    mean: dict[str, tuple[float, float]]
+    std: dict[str, tuple[float, float]]
+    linear: dict[str, float]
+    case: str
+
+
+def walk_facts(df: pd.DataFrame) -> WalkFacts:
+    stats = stage_stats(df)
+    by = stats.groupby("stage", sort=False)
+    mean = {s: (float(g["mean"].min()), float(g["mean"].max())) for s, g in by}
+    std = {s: (float(g["std"].min()), float(g["std"].max())) for s, g in by}
+    batch = int(df["sample"].nunique())
+    lo, hi = std["normalized"]
+    case = "batch_one" if batch == 1 else "unit_spread" if 1 - lo < UNIT_SPREAD and hi - 1 < UNIT_SPREAD else "shrunk"
+    return WalkFacts(batch, mean, std, linear_share(df), case)
+
+
+@dataclass(frozen=True)
+class RunningFacts:
+    """Where the running estimates of `running_estimates` ended, per statistic (mean, var):
+    the last running value, the population value and the gap as a share of it; `settled` when
+    every gap is within `SETTLED`. `forgotten` when the start (0 and 1) weighs less than
+    `FORGOTTEN` after the steps, and `steps_to_forget`, the steps that takes at this momentum."""
+
+    steps: int
+    momentum: float
+    running: dict[str, float]
+    population: dict[str, float]
+    gap: dict[str, float]
+    settled: bool
+    forgotten: bool
+    steps_to_forget: int
+
+
+def running_facts(est: pd.DataFrame, momentum: float) -> RunningFacts:
+    last = est[est.step == est["step"].max()].set_index("statistic")
+    running = {s: float(last.loc[s, "running"]) for s in ("mean", "var")}
+    population = {s: float(last.loc[s, "population"]) for s in ("mean", "var")}
+    gap = {s: abs(running[s] - population[s]) / abs(population[s]) for s in running}
+    steps = int(est["step"].max())
+    keep = 1.0 - momentum
+    forget = 1 if keep == 0 else math.ceil(math.log(FORGOTTEN) / math.log(keep))
+    return RunningFacts(
+        steps,
+        momentum,
+        running,
+        population,
+        gap,
+        settled=max(gap.values()) <= SETTLED,
+        forgotten=steps >= forget,
+        steps_to_forget=forget,
+    )
+
+
 def running_estimates(batch_size: int, momentum: float, steps: int, unit: int = 3, seed: int = 0) -> pd.DataFrame:
     """How the running mean and variance (what inference uses) follow the batch statistics.
 
@@ -114,6 +181,27 @@ def kept_statistics(model: BatchedMLP) -> Iterator[BatchedMLP]:
         for b, s in zip(model.buffers(), saved):
             b.copy_(s)
         model.train(was)
+
+
+def bn_inputs_spread(model: BatchedMLP, x: torch.Tensor) -> torch.Tensor:
+    """[K] the smallest, over BN layers, median over units of √(σ_B² / (σ_B² + ε)) on the batch
+    x: the spread x̂ gets in the layer where ε weighs most. 1 when σ_B² ≫ ε; far below 1 when
+    the batch variance is smaller than ε, so x̂ = (x − μ)/√(σ_B² + ε) is squashed toward 0."""
+    spreads: list[torch.Tensor] = []
+    normalize = model.normalize
+
+    def spy(i: int, h: torch.Tensor) -> torch.Tensor:
+        var = h.var(1, unbiased=False)
+        spreads.append((var / (var + model.bn_eps)).sqrt().median(-1).values)
+        return normalize(i, h)
+
+    with kept_statistics(model):
+        model.normalize = spy  # an instance attribute: forward calls it instead of the method
+        try:
+            model(x)
+        finally:
+            del model.normalize
+    return torch.stack(spreads).min(0).values
 
 
 def preactivations(model: BatchedMLP, x: torch.Tensor) -> list[torch.Tensor]:

@@ -226,3 +226,47 @@ def notes(spec: GradCheckSpec, checks: list[TensorCheck]) -> list[str]:
     if spec.eps < TINY_EPS:
         out.append("tiny_eps")
     return out
+
+
+LARGE_EPS = 1e-4  # above this the two-sided difference's own error (about ε²) shows in the check
+KINKED = ("relu", "leaky_relu")  # activations with a kink at 0, which a finite difference may straddle
+
+
+@dataclass(frozen=True)
+class CheckFacts:
+    """What a check shows. `case`: "clean" (no bug planted, every tensor great), "caught" (the
+    planted bug reads as a bug), "missed" (a planted bug that no tensor shows), "false_alarm" (no
+    bug planted, yet some tensor reads worse than great), "vacuous" (batch norm over one example:
+    nothing was tested). `reason` says why a check is not what the textbook expects: "tiny_eps",
+    "large_eps", "kink" or None (nothing in the settings explains it)."""
+
+    case: str
+    worst: str | None  # the tensor with the largest relative error among those with a gradient
+    worst_error: float | None
+    flagged: tuple[str, ...]  # tensors read "bug"
+    looked: tuple[str, ...]  # tensors read "look"
+    reason: str | None = None
+
+
+def reason(spec: GradCheckSpec) -> str | None:
+    """What in the settings, other than a bug, makes the numerical gradient inexact."""
+    if spec.eps < TINY_EPS:
+        return "tiny_eps"
+    if spec.eps > LARGE_EPS:
+        return "large_eps"
+    return "kink" if spec.activation in KINKED else None
+
+
+def facts(spec: GradCheckSpec, checks: list[TensorCheck]) -> CheckFacts:
+    signal = [c for c in checks if not c.no_signal]
+    worst = max(signal, key=lambda c: c.rel_error) if signal else None
+    flagged = tuple(c.name for c in signal if band(c.rel_error) == "bug")
+    looked = tuple(c.name for c in signal if band(c.rel_error) == "look")
+    if spec.batchnorm and spec.batch == 1:
+        case = "vacuous"
+    elif spec.bug != "none":
+        case = "caught" if flagged else "missed"
+    else:
+        case = "false_alarm" if flagged or looked else "clean"
+    why = reason(spec) if case in ("missed", "false_alarm") else None
+    return CheckFacts(case, worst and worst.name, worst and worst.rel_error, flagged, looked, why)

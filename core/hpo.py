@@ -8,8 +8,9 @@ study, so worker processes on other machines can join it (`python -m core search
 
 Trials are asked in batches (ask-and-tell) and the trials of a batch that share an architecture
 and batch size train lockstep-batched with `core.train.train`: one batched network, each trial
-with its own learning rate and weight decay, the same mini-batches and initial weights, so
-differences between trials come from their hyperparameters alone.
+with its own learning rate and weight decay and, as in the book, which builds a new network for
+every trial, its own initial weights (seeded by the trial's number, so a round is reproducible).
+All trials see the same mini-batches.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import data
 from core.nets import NetSpec
 from core.optimizers import METHODS, OptimizerSpec
-from core.spec import Progress, Result, Spec, Stop
+from core.spec import Phase, Progress, Result, Spec, Stop
 from core.store import default_path
 from core.train import Variant, train
 
@@ -49,6 +50,13 @@ PRUNE_EVERY = 5  # epochs between pruning checks: each check reads the whole stu
 LIMITS = {"lr": (1e-7, 10.0), "weight_decay": (1e-10, 1.0), "dropout": (0.0, 0.9), "depth": (1, 10)}
 CHOICES = {"batch_size": (25, 50, 100, 200), "width": (25, 50, 100, 200), "optimizer": OPTIMIZERS}
 SEARCHABLE = ("lr", "weight_decay", "dropout", "batch_size", "depth", "width", "optimizer")
+# Narrowing the range for the next round, and which trials count as the good ones.
+GOOD_SHARE = 0.2  # the good trials: the best fifth of a round (the book shows its best 20 of 100)
+MIN_TOP_K = 3  # narrowing around fewer trials would follow one lucky trial
+MARGIN = 0.1  # a narrowed range reaches this share of the best trials' spread beyond them
+MIN_DECADES = 0.5  # a narrowed log range spans at least half a decade ...
+MIN_SPAN = 0.1  # ... a linear one at least this share of its limits (LIMITS) ...
+MIN_CHOICES = 2  # ... and a set of choices keeps at least two, so the next round's trials differ
 
 
 @dataclass(frozen=True)
@@ -210,13 +218,21 @@ def optimizer_spec(method: str, lr: float) -> OptimizerSpec:
     return dataclasses.replace(base, hyper=tuple(sorted({**base.hp, "lr": float(lr)}.items())))
 
 
-def variant(cfg: dict[str, Any], name: str) -> Variant:
+def variant(cfg: dict[str, Any], name: str, init_seed: int | None = None) -> Variant:
     """The network and optimizer of one configuration. Weight decay is the book's: the loss
     gains 0.5 * lambda * sum(W^2) over the weight matrices."""
     if cfg["weight_decay"] < 0:
         raise ValueError("weight decay cannot be negative")
     net = NetSpec((784, *(int(cfg["width"]),) * int(cfg["depth"]), 10), "relu", "he_normal", dropout=cfg["dropout"])
-    return Variant(name, net, optimizer_spec(cfg["optimizer"], cfg["lr"]), l2=float(cfg["weight_decay"]))
+    opt = optimizer_spec(cfg["optimizer"], cfg["lr"])
+    return Variant(name, net, opt, l2=float(cfg["weight_decay"]), init_seed=init_seed)
+
+
+def trial_seed(seed: int, number: int) -> int:
+    """The initial-weight seed of trial `number` of a search seeded `seed`: every trial its own
+    network, as the book builds one per trial, and the same one whenever the round is redone
+    (or a worker trains that trial number)."""
+    return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
 
 
 @dataclass
@@ -240,15 +256,17 @@ def evaluate(
     configs: Sequence[dict[str, Any]],
     split: data.Split,
     *,
+    numbers: Sequence[int] | None = None,
     prune: Prune | None = None,
     progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> list[Outcome] | None:
     """Train every configuration for `search.epochs` epochs and score it on the validation set.
 
-    Configurations that share depth, width and batch size train as one batch; every trial
-    starts from the same initial weights (seed `search.seed`) and sees the same mini-batches.
-    Returns None when stopped before the end."""
+    Configurations that share depth, width and batch size train as one batch; configuration i
+    starts from its own initial weights (`trial_seed` of its trial number `numbers[i]`, by
+    default i) and every one sees the same mini-batches. Returns None when stopped before the end."""
+    numbers = list(range(len(configs))) if numbers is None else list(numbers)
     groups: dict[tuple, list[int]] = {}
     for i, cfg in enumerate(configs):
         groups.setdefault((int(cfg["batch_size"]), int(cfg["depth"]), int(cfg["width"])), []).append(i)
@@ -268,7 +286,7 @@ def evaluate(
                 progress((done + fraction * n) / len(configs), message)
 
         run = train(
-            [variant(configs[i], f"trial {i}") for i in members],
+            [variant(configs[i], f"trial {numbers[i]}", trial_seed(search.seed, numbers[i])) for i in members],
             split.x_train,
             split.y_train,
             batch_size=batch_size,
@@ -497,11 +515,21 @@ def run_trials(
             trials[i].report(float(acc), epoch)
             return trials[i].should_prune()
 
-        def part(fraction: float, message: str, done=done, k=len(trials)) -> None:
+        def part(fraction: float, message: Phase | str, done=done, k=len(trials)) -> None:
+            """A batch's own progress (steps, epochs) where it holds every trial, else the trials reached."""
             if progress is not None:
-                progress((done + fraction * k) / n_trials, f"trial {done + 1}-{done + k} of {n_trials}: {message}")
+                phase = message if k == n_trials else Phase("trial", done + k, n_trials)
+                progress((done + fraction * k) / n_trials, phase)
 
-        outcomes = evaluate(search, configs, split, prune=prune if search.pruner else None, progress=part, stop=stop)
+        outcomes = evaluate(
+            search,
+            configs,
+            split,
+            numbers=[t.number for t in trials],
+            prune=prune if search.pruner else None,
+            progress=part,
+            stop=stop,
+        )
         if outcomes is None:
             for t in trials:
                 study.tell(t, state=TrialState.FAIL)
@@ -547,10 +575,7 @@ def study_frames(study: optuna.Study) -> dict[str, pd.DataFrame]:
 
 def best_trials(trials: pd.DataFrame, k: int) -> list[dict]:
     """The `k` trials with the highest validation accuracy, best first."""
-    if trials.empty:
-        return []
-    top = trials.sort_values(["val_acc", "trial"], ascending=[False, True]).head(k)
-    return json_records(top)
+    return [] if trials.empty else json_records(ranked(trials).head(k))
 
 
 def json_records(df: pd.DataFrame) -> list[dict]:
@@ -566,31 +591,245 @@ def trial_params(trial: pd.Series, space: Sequence[Param]) -> dict[str, Any]:
     return {p.name: _plain(trial[p.name]) for p in space}
 
 
-def narrow(trials: pd.DataFrame, space: Sequence[Param], top_k: int = 10, margin: float = 0.1) -> tuple[Param, ...]:
-    """The next round's ranges: around the `top_k` best trials, widened by `margin` of their
-    spread on each side (in decades on log ranges) and kept inside the previous range.
-    Choices keep only the values the best trials used."""
-    top = trials.sort_values("val_acc", ascending=False).head(top_k)
-    if top.empty:
-        return tuple(space)
-    out = []
+@dataclass(frozen=True)
+class Narrowing:
+    """The next round's ranges and how they were made: around the `k` best trials (`asked_k`
+    was asked for; fewer than MIN_TOP_K would follow one lucky trial), and the parameters whose
+    range the minimum width kept wider than those trials' spread (`widened`), which a page
+    should point out."""
+
+    space: tuple[Param, ...]
+    k: int
+    asked_k: int
+    widened: tuple[str, ...]
+
+
+def ranked(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials best first (ties: the earlier trial first)."""
+    return trials.sort_values(["val_acc", "trial"], ascending=[False, True])
+
+
+def good_count(n: int) -> int:
+    """How many of `n` finished trials count as the good ones: the best GOOD_SHARE of them (the
+    book looks at its best 20 of 100), at least MIN_TOP_K, at most all."""
+    return min(n, max(MIN_TOP_K, round(n * GOOD_SHARE)))
+
+
+def narrow(trials: pd.DataFrame, space: Sequence[Param], top_k: int | None = None, margin: float = MARGIN) -> Narrowing:
+    """The next round's ranges: around the `top_k` best trials (default `good_count`, never
+    fewer than MIN_TOP_K), widened by `margin` of their spread on each side (in decades on log
+    ranges), at least MIN_DECADES (log) or MIN_SPAN of the parameter's limits wide, and kept
+    inside the previous range. Choices keep the values the best trials used, at least
+    MIN_CHOICES of them (the next best trials' values join). A range never collapses to a
+    point, so the next round's trials differ."""
+    asked = good_count(len(trials)) if top_k is None else int(top_k)
+    k = min(len(trials), max(MIN_TOP_K, asked))
+    if k == 0:
+        return Narrowing(tuple(space), 0, asked, ())
+    best = ranked(trials)
+    top = best.head(k)
+    out, widened = [], []
     for p in space:
-        values = top[p.name].tolist()
-        if p.choices:
-            out.append(dataclasses.replace(p, choices=tuple(c for c in p.choices if c in values)))
-            continue
-        lo, hi = min(values), max(values)
-        if p.log:
-            a, b = math.log10(lo), math.log10(hi)
-            pad = margin * (b - a)
-            lo, hi = 10 ** (a - pad), 10 ** (b + pad)
-        else:
-            pad = margin * (hi - lo)
-            lo, hi = lo - pad, hi + pad
-        if p.integer:
-            lo, hi = math.floor(lo), math.ceil(hi)
-        out.append(dataclasses.replace(p, low=max(lo, p.low), high=min(hi, p.high)))
-    return tuple(out)
+        new, wider = _narrow_choices(p, top, best) if p.choices else _narrow_range(p, top[p.name], margin)
+        out.append(new)
+        if wider:
+            widened.append(p.name)
+    return Narrowing(tuple(out), k, asked, tuple(widened))
+
+
+def _narrow_choices(p: Param, top: pd.DataFrame, best: pd.DataFrame) -> tuple[Param, bool]:
+    used = set(top[p.name])
+    keep = set(used)
+    for value in [*dict.fromkeys(best[p.name]), *p.choices]:  # the next best trials' values first
+        if len(keep) >= min(MIN_CHOICES, len(p.choices)):
+            break
+        keep.add(value)
+    return dataclasses.replace(p, choices=tuple(c for c in p.choices if c in keep)), len(keep) > len(used)
+
+
+def _narrow_range(p: Param, values: pd.Series, margin: float) -> tuple[Param, bool]:
+    scale, back = (math.log10, lambda v: 10**v) if p.log else (float, float)
+    floor, ceiling = scale(p.low), scale(p.high)
+    a, b = scale(values.min()), scale(values.max())
+    pad = margin * (b - a)
+    a, b = a - pad, b + pad
+    least = min(MIN_DECADES if p.log else MIN_SPAN * (LIMITS[p.name][1] - LIMITS[p.name][0]), ceiling - floor)
+    wider = b - a < least
+    if wider:  # as wide as the minimum, around the best trials, shifted back inside the old range
+        mid = (a + b) / 2
+        a = min(max(mid - least / 2, floor), ceiling - least)
+        b = a + least
+    lo, hi = back(max(a, floor)), back(min(b, ceiling))
+    if p.integer:
+        lo, hi = math.floor(lo), math.ceil(hi)
+    return dataclasses.replace(p, low=max(lo, p.low), high=min(hi, p.high)), wider
+
+
+# ---- what a round shows ------------------------------------------------------------------
+
+CHANCE = 0.1  # ten classes: guessing scores this
+DEAD_ACC = 0.2  # a trial at or below this validation accuracy learned next to nothing
+NARROW_BAND = 0.5  # good trials within this share of the searched width (in decades): a narrow band
+INFLUENCE_BINS = 4  # trials are sorted by a parameter into this many equal groups to measure its influence
+NOISE_SE = 2  # a test score within this many standard errors of the validation score: within the noise
+BOOK_BANDS = {"lr": (1e-3, 1e-2), "weight_decay": (1e-8, 1e-6)}  # where the book finds its good trials (fig. 6-24)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where the good trials lie on one numeric parameter. `share` is the part of the searched
+    width they span (in decades on log ranges); `influence` the share of the spread in
+    validation accuracy that sorting the trials by this parameter into INFLUENCE_BINS groups
+    explains (the correlation ratio, 0 to 1); `book` the band the book prints, on its settings."""
+
+    name: str
+    low: float
+    high: float
+    share: float
+    influence: float
+    book: tuple[float, float] | None = None
+
+    @property
+    def narrow(self) -> bool:
+        return self.share <= NARROW_BAND
+
+
+@dataclass(frozen=True)
+class SearchFacts:
+    """What a round's trials show, for its lesson. The textbook expects the good trials' learning
+    rates to make a narrow band (`Band.narrow`), the trials that learned nothing to be the ones
+    with too small a rate (`dead_in_band` is 0), and the rate to matter more than weight decay
+    (`lr_leads`); None where the round cannot say (the parameter was not searched)."""
+
+    finished: int
+    planned: int
+    best_trial: int
+    best_acc: float
+    learned: bool  # the best trial beat DEAD_ACC, so the ranking means something
+    good: int  # the good trials: the best `good_count(finished)`, less those that learned nothing
+    bands: tuple[Band, ...]
+    dead: int
+    diverged: int
+    dead_in_band: int | None  # trials that learned nothing with a rate inside the good trials' range
+    lr_leads: bool | None
+
+    def band(self, name: str) -> Band | None:
+        return next((b for b in self.bands if b.name == name), None)
+
+
+def on_book_settings(search: HyperSearch) -> bool:
+    """Whether `search` is the book's figure 6-24 round (any seed, batching or storage), whose
+    printed bands may be set beside the run's."""
+    return dataclasses.replace(search, ask_batch=0, seed=0, storage="", study="") == HyperSearch()
+
+
+def influence(trials: pd.DataFrame, name: str) -> float:
+    """The share of the spread in validation accuracy explained by sorting the trials by `name`
+    into INFLUENCE_BINS equal groups (the correlation ratio: 0, no pattern; 1, the group decides)."""
+    acc = trials.val_acc.to_numpy(float)
+    total = float(((acc - acc.mean()) ** 2).sum())
+    if len(acc) < 2 or total == 0:
+        return 0.0
+    groups = pd.qcut(trials[name], min(INFLUENCE_BINS, len(acc)), labels=False, duplicates="drop")
+    means = trials.val_acc.groupby(np.asarray(groups)).agg(["mean", "size"])
+    return float((means["size"] * (means["mean"] - acc.mean()) ** 2).sum() / total)
+
+
+def search_facts(trials: pd.DataFrame, search: HyperSearch) -> SearchFacts | None:
+    """The facts of a round's finished trials (None when none finished)."""
+    if trials.empty:
+        return None
+    best = ranked(trials)
+    good = best.head(good_count(len(best)))
+    if (good.val_acc > DEAD_ACC).any():  # a trial that learned nothing is no good one, even among the best
+        good = good[good.val_acc > DEAD_ACC]
+    book = on_book_settings(search)
+    bands = tuple(
+        Band(
+            p.name,
+            float(good[p.name].min()),
+            float(good[p.name].max()),
+            _width(p, good[p.name].min(), good[p.name].max()) / p.width(),
+            influence(trials, p.name),
+            BOOK_BANDS.get(p.name) if book else None,
+        )
+        for p in search.space
+        if not p.choices and p.width() > 0  # a range collapsed to a point has no band to find
+    )
+    dead = trials[trials.val_acc <= DEAD_ACC]
+    rates = {b.name: b.influence for b in bands}
+    in_band = int(dead.lr.between(good.lr.min(), good.lr.max()).sum()) if "lr" in rates else None
+    return SearchFacts(
+        finished=len(trials),
+        planned=search.n_trials,
+        best_trial=int(best.trial.iloc[0]),
+        best_acc=float(best.val_acc.iloc[0]),
+        learned=bool(best.val_acc.iloc[0] > DEAD_ACC),
+        good=len(good),
+        bands=bands,
+        dead=len(dead),
+        diverged=int((trials.state == "diverged").sum()),
+        dead_in_band=in_band,
+        lr_leads=rates["lr"] > rates["weight_decay"] if {"lr", "weight_decay"} <= rates.keys() else None,
+    )
+
+
+def _width(p: Param, low: float, high: float) -> float:
+    return math.log10(high / low) if p.log else float(high - low)
+
+
+@dataclass(frozen=True)
+class RoundsFacts:
+    """Successive rounds of one session, first and last: narrowing is expected to put more trials
+    where the good values are, so the median trial improves (`expected`); the best may move little."""
+
+    rounds: int
+    first_best: float
+    last_best: float
+    first_median: float
+    last_median: float
+
+    @property
+    def expected(self) -> bool:
+        return self.last_median > self.first_median
+
+
+def rounds_facts(rounds: Sequence[pd.DataFrame]) -> RoundsFacts | None:
+    """The facts of two or more rounds' trials, in order (None for fewer)."""
+    shown = [r for r in rounds if not r.empty]
+    if len(shown) < 2:
+        return None
+    first, last = shown[0].val_acc, shown[-1].val_acc
+    return RoundsFacts(len(shown), float(first.max()), float(last.max()), float(first.median()), float(last.median()))
+
+
+@dataclass(frozen=True)
+class FinalFacts:
+    """The chosen trial's validation score beside its test score. A validation score of n images
+    moves by about `noise` (one standard error) from sample to sample; the textbook expects the
+    test score a little below the validation score that chose the trial, within the noise."""
+
+    val_acc: float
+    test_acc: float
+    n_val: int
+    n_test: int
+
+    @property
+    def gap(self) -> float:
+        return self.test_acc - self.val_acc
+
+    @property
+    def noise(self) -> float:
+        return math.sqrt(max(self.val_acc * (1 - self.val_acc), 1e-12) / self.n_val)
+
+    @property
+    def within_noise(self) -> bool:
+        return abs(self.gap) <= NOISE_SE * self.noise
+
+
+def final_facts(val_acc: float, test: Result, search: HyperSearch) -> FinalFacts:
+    n_val = round(search.n_train * search.val_fraction)
+    return FinalFacts(float(val_acc), float(test.extras["test_acc"]), n_val, int(test.extras["n_test"]))
 
 
 # ---- the final test -----------------------------------------------------------------------

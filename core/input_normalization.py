@@ -8,6 +8,7 @@ a two-weight model shows as clearly as a deep one and in milliseconds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -275,3 +276,78 @@ def panel(how: str, x: np.ndarray, y: np.ndarray) -> Panel:
     inside = (np.abs(path - best[:2]) <= half).all(axis=1)
     shown = np.column_stack([steps[inside], path[inside]])
     return Panel(contour_grid(q, best[:2], half), shown, best, q.condition(), run.steps_to_converge, len(run.path) - 1)
+
+
+LEAK_TOL = 0.02  # accuracies this close count as the same
+FIT_TOL = 1e-9  # a fit this close to every target is exact
+
+
+@dataclass(frozen=True)
+class ContourFacts:
+    """What the three panels show. `case`: "scale" (standardized inputs converge fastest and raw
+    inputs slowest, as the textbook expects), "offset" (the features share a scale, yet raw inputs
+    are slowest: their means sit far from 0), "other"."""
+
+    case: str
+    condition: dict[str, float]
+    steps: dict[str, int | None]  # None: not within the run
+
+
+def contour_facts(panels: dict[str, Panel], ratio: float) -> ContourFacts:
+    condition = {h: p.condition for h, p in panels.items()}
+    steps = {h: p.steps_to_converge for h, p in panels.items()}
+    slowness = {h: math.inf if s is None else s for h, s in steps.items()}
+    expected = min(condition, key=condition.get) == "standardize" and max(slowness, key=slowness.get) == "none"
+    case = ("offset" if ratio == 1 else "scale") if expected else "other"
+    return ContourFacts(case, condition, steps)
+
+
+@dataclass(frozen=True)
+class LeakFacts:
+    """`case`: "leak_hurts" (the test set's own statistics lower the score, as the textbook
+    expects), "same" (within `LEAK_TOL`), "leak_helps" (they raise it: the test mix is close to
+    the training mix, and the score now belongs to another pipeline)."""
+
+    case: str
+    train_stats: float
+    test_stats: float
+
+
+def leak_facts(scores: LeakScores) -> LeakFacts:
+    diff = scores.test_stats - scores.train_stats
+    case = "same" if abs(diff) <= LEAK_TOL else ("leak_hurts" if diff < 0 else "leak_helps")
+    return LeakFacts(case, scores.train_stats, scores.test_stats)
+
+
+@dataclass(frozen=True)
+class ZigzagFacts:
+    """The share of steps that moved both weights the same way, with all-positive and with
+    centred inputs; `expected` when the positive inputs tie the weights together more."""
+
+    positive: float
+    centered: float
+    expected: bool
+
+
+def zigzag_facts(positive: float, centered: float) -> ZigzagFacts:
+    return ZigzagFacts(positive, centered, positive > centered)
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    """How the integer code's straight line misses the targets: `worst` the category index it
+    misses most, by `miss`; `case` "integer_misses" (as the textbook expects) or "integer_fits"
+    (the targets happen to rise or fall evenly with the invented order)."""
+
+    case: str
+    worst: int
+    miss: float
+    onehot_miss: float
+
+
+def category_facts(targets: tuple[float, ...]) -> CategoryFacts:
+    integer, onehot = category_fit(targets)
+    misses = np.abs(integer - np.asarray(targets))
+    worst = int(np.argmax(misses))
+    case = "integer_fits" if misses[worst] <= FIT_TOL * max(1.0, np.abs(targets).max()) else "integer_misses"
+    return CategoryFacts(case, worst, float(misses[worst]), float(np.abs(onehot - np.asarray(targets)).max()))

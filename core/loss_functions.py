@@ -14,6 +14,7 @@ import numpy as np
 
 LOSSES = ("mse", "ce")
 LN2 = np.log(2.0)
+BASE = 2.0  # the lecture's cross-entropy is in bits (base-2 logs): every value and gradient here is too
 
 # The lecture's two cases: one input x = 1.5 with target y = 0; the second neuron is the more
 # wrong one (output near 1) yet gets the smaller MSE gradient.
@@ -32,7 +33,7 @@ def mse(o, y):
     return 0.5 * (np.asarray(y) - np.asarray(o)) ** 2
 
 
-def cross_entropy(o, y, base: float = np.e):
+def cross_entropy(o, y, base: float = BASE):
     """e = -(y log o + (1 - y) log(1 - o)), in nats or (base 2) bits."""
     o, y = np.asarray(o, dtype=np.float64), np.asarray(y, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -40,16 +41,17 @@ def cross_entropy(o, y, base: float = np.e):
     return e / np.log(base)
 
 
-def loss(name: str, o, y, base: float = np.e):
+def loss(name: str, o, y, base: float = BASE):
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
     return mse(o, y) if name == "mse" else cross_entropy(o, y, base)
 
 
-def grad_z(name: str, o, y):
-    """de/dz for o = sigmoid(z): MSE (o - y) o (1 - o); cross-entropy (o - y) (natural log)."""
+def grad_z(name: str, o, y, base: float = BASE):
+    """de/dz for o = sigmoid(z): MSE (o - y) o (1 - o); cross-entropy (o - y) / ln(base), which
+    is the lecture's (o - y) for natural logs."""
     o, y = np.asarray(o, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return (o - y) * o * (1 - o) if name == "mse" else o - y
+    return (o - y) * o * (1 - o) if name == "mse" else (o - y) / np.log(base)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,85 @@ def softmax(logits) -> np.ndarray:
     return e / e.sum()
 
 
-def log_likelihood_losses(logits, base: float = 2.0) -> np.ndarray:
+def log_likelihood_losses(logits, base: float = BASE) -> np.ndarray:
     """e = -log o_y for every possible true class y (in bits by default)."""
     return -np.log(softmax(logits)) / np.log(base)
+
+
+# What the lecture prints, beside what this module computes for the same settings
+LECTURE_MSE_ERRORS = (0.2815, 0.4971)  # the two cases' MSE errors (the first from the rounded o = 0.7503)
+LECTURE_CE_BITS = (0.0291, 13.2877)  # cross-entropy in bits of LECTURE_CE_OUTPUTS for y = 1
+LECTURE_SOFTMAX = (0.1131, 0.0508, 0.8360)  # softmax of LECTURE_LOGITS
+LECTURE_SOFTMAX_BITS = (3.1443, 4.2990, 0.2584)  # -log2 of each, from the rounded probabilities
+
+
+def printed_comparison(logits=LECTURE_LOGITS) -> list[dict]:
+    """Each number the lecture prints next to the one computed here: rows of `what` (a key a
+    page names), `index` (case, output or class, from 1), `printed` and `computed`. The softmax
+    rows only when `logits` are the lecture's, the settings those numbers belong to."""
+    rows = [
+        {"what": "mse_error", "index": i + 1, "printed": p, "computed": r["error_mse"]}
+        for i, (p, r) in enumerate(zip(LECTURE_MSE_ERRORS, lecture_cases()))
+    ]
+    rows += [
+        {"what": "ce_bits", "index": i + 1, "printed": p, "computed": float(cross_entropy(o, 1))}
+        for i, (p, o) in enumerate(zip(LECTURE_CE_BITS, LECTURE_CE_OUTPUTS))
+    ]
+    if tuple(float(v) for v in logits) == LECTURE_LOGITS:
+        probs, bits = softmax(logits), log_likelihood_losses(logits)
+        rows += [
+            {"what": "softmax", "index": i + 1, "printed": p, "computed": float(probs[i])}
+            for i, p in enumerate(LECTURE_SOFTMAX)
+        ]
+        rows += [
+            {"what": "softmax_bits", "index": i + 1, "printed": p, "computed": float(bits[i])}
+            for i, p in enumerate(LECTURE_SOFTMAX_BITS)
+        ]
+    return rows
+
+
+HALF = 0.5  # the neuron's output (target 0) has changed its mind once it falls below this
+
+
+@dataclass(frozen=True)
+class NeuronFacts:
+    """How the two losses trained the neuron: the step each output first fell below `HALF`
+    (None: never within the run) and the final outputs. `case`: "ce_first" (as the textbook
+    expects from a saturated start), "mse_first", "same" (the same step), "neither"."""
+
+    case: str
+    crossed: dict[str, int | None]
+    final: dict[str, float]
+
+
+def neuron_facts(outputs: dict[str, np.ndarray]) -> NeuronFacts:
+    crossed = {n: (int(np.argmax(o < HALF)) if np.any(o < HALF) else None) for n, o in outputs.items()}
+    mse, ce = crossed["mse"], crossed["ce"]
+    if mse is None and ce is None:
+        case = "neither"
+    elif mse == ce:
+        case = "same"
+    elif mse is None or (ce is not None and ce < mse):
+        case = "ce_first"
+    else:
+        case = "mse_first"
+    return NeuronFacts(case, crossed, {n: float(o[-1]) for n, o in outputs.items()})
+
+
+@dataclass(frozen=True)
+class SoftmaxFacts:
+    """What softmax made of the logits: the most and least probable class (from 0), their
+    probabilities and their losses in bits if each were the true class."""
+
+    top: int
+    top_p: float
+    top_bits: float
+    bottom: int
+    bottom_p: float
+    bottom_bits: float
+
+
+def softmax_facts(logits) -> SoftmaxFacts:
+    probs, bits = softmax(logits), log_likelihood_losses(logits)
+    top, bottom = int(np.argmax(probs)), int(np.argmin(probs))
+    return SoftmaxFacts(top, float(probs[top]), float(bits[top]), bottom, float(probs[bottom]), float(bits[bottom]))

@@ -32,6 +32,7 @@ INITS = (
 DROPOUT_SCALINGS = ("inverted", "test")  # PyTorch/Keras: 1/(1-p) in training; the book: (1-p) at test
 LEAKY_SLOPE = 0.01
 PRELU_INIT = 0.25
+BN_EPS = 1e-5  # batch norm's epsilon: PyTorch's default (the book's code adds 10e-7 = 1e-6)
 GLOROT_ACTIVATIONS = ("sigmoid", "tanh", "linear")  # symmetric about 0 with slope 1 there: Xavier's assumption
 
 
@@ -45,7 +46,8 @@ def recommended_init(activation: str) -> str:
 @dataclass(frozen=True)
 class NetSpec:
     """One network. `init_std` is used by 'normal', `init_value` by 'constant'; `init_scale`
-    multiplies any init, to show what a slightly too large or small scale does in depth.
+    multiplies any init, to show what a slightly too large or small scale does in depth; `bn_eps`
+    is the ε of batch norm's √(σ² + ε).
     `xavier` is the book's N(0, 1/n_in); xavier_normal/uniform and he_* are PyTorch's."""
 
     sizes: tuple[int, ...] = (784, 100, 100, 100, 100, 10)
@@ -56,6 +58,7 @@ class NetSpec:
     init_scale: float = 1.0
     batchnorm: bool = False
     bn_after_activation: bool = False
+    bn_eps: float = BN_EPS
     dropout: float = 0.0
     input_dropout: float = 0.0
     bias: bool = True
@@ -70,6 +73,8 @@ class NetSpec:
             raise ValueError(f"unknown initialization {self.init!r}")
         if self.init_std < 0:
             raise ValueError("the initial standard deviation cannot be negative")
+        if self.bn_eps <= 0:
+            raise ValueError("batch norm's epsilon must be positive")
         for p in (self.dropout, self.input_dropout):
             if not 0.0 <= p < 1.0:
                 raise ValueError("dropout rates must be in [0, 1)")
@@ -79,7 +84,7 @@ class NetSpec:
     @property
     def architecture(self) -> tuple:
         """What variants must share to be trained as one batch."""
-        return (self.sizes, self.batchnorm, self.bias, self.bn_after_activation)
+        return (self.sizes, self.batchnorm, self.bias, self.bn_after_activation, self.bn_eps)
 
     def n_params(self) -> int:
         n = sum(a * b + (b if self.bias else 0) for a, b in zip(self.sizes, self.sizes[1:]))
@@ -148,7 +153,7 @@ class BatchedMLP(torch.nn.Module):
         self.bn_after = specs[0].bn_after_activation
         self.bias = specs[0].bias
         self.bn_momentum = bn_momentum
-        self.bn_eps = 1e-5
+        self.bn_eps = specs[0].bn_eps
         K = len(specs)
         gens = [torch.Generator().manual_seed(s) for s in seeds]
         for i, (n_in, n_out) in enumerate(zip(self.sizes, self.sizes[1:])):

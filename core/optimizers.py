@@ -145,14 +145,14 @@ METHODS: dict[str, Method] = {
             "Momentum",
             momentum,
             (_lr_hyper(0.01), _MOMENTUM, *_COMMON),
-            r"v \leftarrow \alpha v - \eta\,\frac{\partial L}{\partial w},\quad w \leftarrow w + v",
+            r"\begin{aligned} v &\leftarrow \alpha v - \eta\,\frac{\partial L}{\partial w} \\ w &\leftarrow w + v \end{aligned}",
         ),
         Method(
             "nesterov",
             "Nesterov",
             nesterov,
             (_lr_hyper(0.01), _MOMENTUM, *_COMMON),
-            r"v \leftarrow \alpha v - \eta\,\nabla L(w + \alpha v),\quad w \leftarrow w + v",
+            r"\begin{aligned} v &\leftarrow \alpha v - \eta\,\nabla L(w + \alpha v) \\ w &\leftarrow w + v \end{aligned}",
             position=_nesterov_position,
         ),
         Method(
@@ -160,15 +160,15 @@ METHODS: dict[str, Method] = {
             "AdaGrad",
             adagrad,
             (_lr_hyper(0.01), _EPS, *_COMMON),
-            r"h \leftarrow h + g \odot g,\quad w \leftarrow w - \eta\,\frac{g}{\sqrt{h} + \epsilon}",
+            r"\begin{aligned} h &\leftarrow h + g \odot g \\ w &\leftarrow w - \eta\,\frac{g}{\sqrt{h} + \epsilon} \end{aligned}",
         ),
         Method(
             "rmsprop",
             "RMSProp",
             rmsprop,
             (_lr_hyper(0.01), Hyper("rho", 0.99, 0.0, 0.9999), _EPS, *_COMMON),
-            r"s \leftarrow \rho s + (1-\rho)\, g \odot g,\quad "
-            r"w \leftarrow w - \eta\,\frac{g}{\sqrt{s} + \epsilon}",
+            r"\begin{aligned} s &\leftarrow \rho s + (1-\rho)\, g \odot g \\ "
+            r"w &\leftarrow w - \eta\,\frac{g}{\sqrt{s} + \epsilon} \end{aligned}",
         ),
         Method(
             "adam",
@@ -181,8 +181,8 @@ METHODS: dict[str, Method] = {
                 _EPS,
                 *_COMMON,
             ),
-            r"m \leftarrow \beta_1 m + (1-\beta_1) g,\; v \leftarrow \beta_2 v + (1-\beta_2) g^2,\; "
-            r"w \leftarrow w - \eta\,\frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)} + \epsilon}",
+            r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ "
+            r"w &\leftarrow w - \eta\,\frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)} + \epsilon} \end{aligned}",
             has_book_rule=True,
         ),
         Method(
@@ -197,7 +197,7 @@ METHODS: dict[str, Method] = {
                 Hyper("weight_decay", 0.01, 0.0, 1.0),
                 Hyper("decay", 0.0, 0.0, 1.0),
             ),
-            r"w \leftarrow w - \eta\lambda w,\; \text{then the Adam step (the decay never enters } m, v)",
+            r"\begin{aligned} w &\leftarrow w - \eta\lambda w \\ m, v, w &\leftarrow \mathrm{Adam}(m, v, w, g) \end{aligned}",
             has_book_rule=True,
         ),
         Method(
@@ -210,8 +210,8 @@ METHODS: dict[str, Method] = {
                 Hyper("eps", 1e-7, 1e-12, 1e-2, log=True),
                 *_COMMON,
             ),
-            r"v \leftarrow \rho v + (1-\rho) g^2,\; \Delta = \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}}\, g,\; "
-            r"u \leftarrow \rho u + (1-\rho)\Delta^2,\; w \leftarrow w - \eta\Delta",
+            r"\begin{aligned} v &\leftarrow \rho v + (1-\rho)\, g^2 \\ \Delta &= \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}}\, g \\ "
+            r"u &\leftarrow \rho u + (1-\rho)\,\Delta^2 \\ w &\leftarrow w - \eta\,\Delta \end{aligned}",
         ),
     )
 }

@@ -18,11 +18,32 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-FORMAT = 2  # bump when the shape of stored results changes; older entries are recomputed
+FORMAT = 3  # bump when the shape of stored results changes; older entries are recomputed
 KEY = re.compile(r"[0-9a-f]{32}")  # what `Spec.key` returns
 FRACTION = re.compile(r"(^|_)(acc|accuracy|share|fraction|flat|dead)$")
 
-Progress = Callable[[float, str], None]
+PHASES = ("data", "steps", "epoch", "evaluating", "trial")  # what a run can report it is doing
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What a run is doing, for a progress line a page words in the reader's language: `name`
+    (one of `PHASES`) and, where it counts, `done` of `total` (steps, epochs, trials). Its
+    `str` is the English the command line prints."""
+
+    name: str
+    done: int = 0
+    total: int = 0
+
+    def __post_init__(self):
+        if self.name not in PHASES:
+            raise ValueError(f"unknown phase {self.name!r}; choose one of {', '.join(PHASES)}")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.done}/{self.total}" if self.total else self.name
+
+
+Progress = Callable[[float, "Phase | str"], None]  # plain strings: older reporters, shown as a percentage only
 Stop = Callable[[], bool]
 
 

@@ -117,10 +117,25 @@ def path(surface: str, opt: OptimizerSpec, start: tuple[float, float], steps: in
     return trajectory(SURFACES[surface].grad, opt, start, steps)
 
 
-def grid(surface: str, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x, y and f over the surface's default view, for contour drawing."""
-    s = SURFACES[surface]
-    x0, x1, y0, y1 = s.view
+def view(surface: str, start: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The surface's default view, grown (with a margin of a tenth) to hold `start`, so that a
+    start point off the usual map still shows with its path."""
+    x0, x1, y0, y1 = SURFACES[surface].view
+    sx, sy = start
+    mx, my = 0.1 * (max(x1, sx) - min(x0, sx)), 0.1 * (max(y1, sy) - min(y0, sy))
+    return (
+        x0 if sx >= x0 else sx - mx,
+        x1 if sx <= x1 else sx + mx,
+        y0 if sy >= y0 else sy - my,
+        y1 if sy <= y1 else sy + my,
+    )
+
+
+def grid(
+    surface: str, n: int = 120, bounds: tuple[float, float, float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and f over `bounds` (the surface's default view if None), for contour drawing."""
+    x0, x1, y0, y1 = SURFACES[surface].view if bounds is None else bounds
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     gx, gy = np.meshgrid(xs, ys)
-    return gx, gy, s.f(gx, gy)
+    return gx, gy, SURFACES[surface].f(gx, gy)

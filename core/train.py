@@ -21,10 +21,8 @@ import torch.nn.functional as F
 from core import data, device, inplace
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec, rate
-from core.spec import Result
+from core.spec import Phase, Progress, Result, Stop
 
-Progress = Callable[[float, str], None]
-Stop = Callable[[], bool]
 CURVE_COLUMNS = ("variant", "step", "epoch", "metric", "value")  # the tidy curves every page shares
 DIVERGED = 1e3  # a mean cross-entropy this large means logits in the thousands: weights blew up
 
@@ -408,6 +406,7 @@ def train(
     evals: list[tuple[int, str, int, float]] = []  # step, metric, variant, value
     stopped = False
     start = time.perf_counter()
+    report_every = max(1, steps // 100)
 
     def live(k: int) -> bool:
         return diverged_at[k] is None and stopped_at[k] is None
@@ -419,8 +418,10 @@ def train(
                 if at and diverged_at[g.indices[j]] is None:
                     diverged_at[g.indices[j]] = at
 
-    def run_eval(step: int):
+    def run_eval(step: int, final: bool = False):
         sync()
+        if progress is not None and eval_sets and (final or eval_every >= report_every):
+            progress(step / steps, Phase("evaluating"))  # at most as often as the steps are reported
         metrics: dict[str, np.ndarray] = {}
         for name, (ex, ey) in eval_sets.items():
             metrics[f"{name}_loss"] = np.full(K, np.nan)
@@ -440,7 +441,6 @@ def train(
                 g.freeze(j for j, k in enumerate(g.indices) if stopped_at[k] is not None)
 
     tables = [schedule_table([schedules[k] for k in g.indices], steps, g.model.flat) for g in groups]
-    report_every = max(1, steps // 100)
     for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed, dev), start=1):
         if stop is not None and stop():
             stopped = True
@@ -453,7 +453,7 @@ def train(
         if step % report_every == 0 or step == steps:
             sync()
             if progress is not None:
-                progress(step / steps, f"step {step}/{steps}")
+                progress(step / steps, phase(step, steps, steps_per_epoch))
             if not any(live(k) for k in range(K)):  # every variant diverged or was stopped early
                 break
     losses = np.full((steps, K), np.nan, dtype=np.float32)
@@ -465,7 +465,7 @@ def train(
     sync()
     last = int(np.sum(~np.all(np.isnan(losses), axis=1))) if stopped else steps
     if not evals or evals[-1][0] != last:
-        run_eval(last)
+        run_eval(last, final=True)
     seconds = time.perf_counter() - start
     opt_seconds = np.zeros(K)
     for g in groups:
@@ -476,10 +476,21 @@ def train(
     return Run(with_keys(curves, variants), with_keys(summary, variants), groups, stopped)
 
 
+def phase(step: int, steps: int, steps_per_epoch: int) -> Phase:
+    """What a run is doing at `step`: epoch k of n where the run spans several epochs, else step
+    k of n."""
+    if steps > steps_per_epoch:
+        return Phase("epoch", math.ceil(step / steps_per_epoch), math.ceil(steps / steps_per_epoch))
+    return Phase("steps", step, steps)
+
+
 def fit(variants: list[Variant], *, dataset: str, n_train: int, seed: int, n_test: int | None = 0, **kwargs) -> Run:
     """`train` on `n_train` training images of `dataset` (0: all of them), evaluated on its test
     set: all of it (`n_test` 0), `n_test` images of it, or none (None). The sequence most
-    experiments share; `kwargs` go to `train`."""
+    experiments share; `kwargs` go to `train`. Loading is reported first: a cold start reads
+    the data from disk."""
+    if kwargs.get("progress") is not None:
+        kwargs["progress"](0.0, Phase("data"))
     x, y = data.subset(n_train, dataset, "train", seed)
     if n_test is not None:
         test = data.subset(n_test, dataset, "test", seed) if n_test else data.load(dataset, "test")

@@ -10,9 +10,20 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.batchnorm import SETTLED, RunningFacts, WalkFacts
+from core.experiments.batchnorm import (
+    BOOK_EPS,
+    LEARNED,
+    SMALL_BATCH,
+    SQUASHED,
+    ComparisonFacts,
+    GridFacts,
+    InferenceFacts,
+)
+from core.nets import BN_EPS
 from ui import charts, labels
 from ui.colors import color, scale
-from ui.i18n import t
+from ui.i18n import number, t
 
 DASHES = {"none": [6, 4], "before": [1, 0], "after": [2, 2]}  # no BN dashed, as in the book's grid
 BN_DASHES = {True: [1, 0], False: [5, 4]}  # grid: BN solid, no BN dashed
@@ -248,3 +259,184 @@ def histogram(rows: pd.DataFrame, epoch: int, layer: int) -> alt.LayerChart:
         .encode(x="mid:Q", y="fraction:Q")
     )
     return alt.layer(bars, outline).properties(height=140, title=t("batch_norm.layer_n", n=layer))
+
+
+# Lessons and captions, worded from the facts core computed on the result on screen ---------
+
+
+def span(lo: float, hi: float, fmt: str) -> str:
+    """ "lo–hi" as the page prints numbers in `fmt`, or one number when both print the same."""
+    a, b = (format(round(x, 3) + 0.0 if fmt == ".3f" else x, fmt) for x in (lo, hi))  # no "-0.000"
+    return a if a == b else f"{a}–{b}"
+
+
+def walk_lesson(f: WalkFacts, beta: float) -> str:
+    """The walk-through's lesson, quoting the table's mean / std (3 decimals) and the shares."""
+    if f.case == "batch_one":
+        return t("batch_norm.lesson_walk_one", beta=f"{beta:.3f}")
+    text = t(
+        "batch_norm.lesson_walk",
+        batch=f.batch_size,
+        mean=span(*f.mean["normalized"], ".3f"),
+        std=span(*f.std["normalized"], ".3f"),
+        scaled_mean=span(*f.mean["scaled"], ".3f"),
+        scaled_std=span(*f.std["scaled"], ".3f"),
+        lin=f"{f.linear['normalized']:.0%}",
+        lin_scaled=f"{f.linear['scaled']:.0%}",
+    )
+    curved = "curved" if f.linear["scaled"] < f.linear["normalized"] else "linear"
+    extra = [t("batch_norm.lesson_walk_shrunk")] if f.case == "shrunk" else []
+    return " ".join([text, *extra, t(f"batch_norm.lesson_walk_{curved}")])
+
+
+def running_caption(f: RunningFacts, batch_size: int) -> str:
+    """Where the running estimates ended against the population (the chart's 4 decimals)."""
+    text = t(
+        "batch_norm.running_end",
+        steps=f.steps,
+        mean=f"{f.running['mean']:.4f}",
+        pop_mean=f"{f.population['mean']:.4f}",
+        gap_mean=f"{f.gap['mean']:.0%}",
+        var=f"{f.running['var']:.4f}",
+        pop_var=f"{f.population['var']:.4f}",
+        gap_var=f"{f.gap['var']:.0%}",
+    )
+    if not f.forgotten:
+        case = t("batch_norm.running_start", m=number(f.momentum), n=f.steps_to_forget)
+    elif f.settled:
+        case = t("batch_norm.running_settled", tol=f"{SETTLED:.0%}")
+    else:
+        case = t("batch_norm.running_noisy", batch=batch_size, m=number(f.momentum))
+    return f"{text} {case}"
+
+
+def inference_lesson(f: InferenceFacts) -> str:
+    """The tiny-batch lesson, quoting the chart's accuracies (one decimal)."""
+    running = f"{f.running[0]:.1%}" if f.running_same else span(*f.running, ".1%")
+    text = t(
+        "batch_norm.lesson_infer",
+        small=f.smallest,
+        large=f.largest,
+        acc_small=f"{f.batch_small:.1%}",
+        acc_large=f"{f.batch_large:.1%}",
+        running=running,
+    )
+    one = [t("batch_norm.lesson_infer_one")] if f.smallest == 1 else []
+    same = "same" if f.running_same else "varies"
+    return " ".join([text, *one, t(f"batch_norm.lesson_infer_{same}")])
+
+
+def batch_warning(batch_size: int) -> str:
+    """A warning for the grid's batch size ("" from `SMALL_BATCH` up)."""
+    if batch_size == 1:
+        return t("batch_norm.grid_batch_one")
+    return t("batch_norm.grid_small_batch", batch=batch_size, small=SMALL_BATCH) if batch_size < SMALL_BATCH else ""
+
+
+def grid_lesson(f: GridFacts) -> str:
+    """The grid's lesson: how many scales each net learned at, and the case, from the panels."""
+    parts = [
+        t(
+            "batch_norm.grid_counts",
+            threshold=f"{LEARNED:.0%}",
+            bn=labels.name("bn", True),
+            plain=labels.name("bn", False),
+            n_bn=len(f.bn_learned),
+            n_plain=len(f.plain_learned),
+            n=f.n_scales,
+            ahead=len(f.bn_ahead),
+        ),
+        t(f"batch_norm.grid_case_{f.case}", batch=f.batch_size, small=SMALL_BATCH, steps=f.steps, lr=number(f.lr)),
+    ]
+    if f.book:
+        parts.append(t("batch_norm.grid_book", ahead=len(f.bn_ahead), n=f.n_scales))
+    return " ".join(parts)
+
+
+def eps_text(eps: float) -> str:
+    """An ε as the grid's slider and captions print it: 1e-06, 1e-05."""
+    return f"{eps:g}"
+
+
+def eps_caption(f: GridFacts) -> str:
+    """Which ε the run used and what it did to the small-σ panels (measured at the start)."""
+    source = "book" if f.eps == BOOK_EPS else "torch" if f.eps == BN_EPS else "other"
+    parts = [t(f"batch_norm.eps_{source}", eps=eps_text(f.eps), book=eps_text(BOOK_EPS), torch=eps_text(BN_EPS))]
+    if f.squashed and f.case != "batch_one":
+        parts.append(
+            t(
+                "batch_norm.eps_squashed",
+                scales=", ".join(labels.name("scale", s) for s in f.squashed),
+                spread=number(SQUASHED),
+                learned=len(set(f.squashed) & set(f.bn_learned)),
+                n=len(f.squashed),
+            )
+        )
+        if f.eps != BOOK_EPS:
+            parts.append(t("batch_norm.eps_differs"))
+    return " ".join(parts)
+
+
+def final_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each variant's end (a `labelled` comparison summary): training and test accuracy, one
+    decimal, or the step where it blew up; the numbers the lessons quote."""
+    return pd.DataFrame(
+        {
+            t("batch_norm.network"): summary["label"],
+            t("batch_norm.train_acc"): [acc(r, "train_acc") for r in summary.itertuples()],
+            t("batch_norm.test_acc"): [acc(r, "test_acc") for r in summary.itertuples()],
+        }
+    )
+
+
+def acc(row, metric: str) -> str:
+    """One variant's final accuracy as the table prints it, or when it blew up."""
+    if pd.notna(row.diverged_at):
+        return t("common.diverged_at", step=int(row.diverged_at))
+    return f"{getattr(row, metric):.1%}"
+
+
+def comparison_lesson(f: ComparisonFacts, summary: pd.DataFrame, init: str, depth: int) -> str:
+    """The comparison's lesson: each rate's final accuracies (as `final_table` prints them), who
+    led where, which variants did not learn, and, with several placements, which kept what the
+    activations receive steadiest."""
+    rows = summary.set_index("variant")
+    names = labels.variant_names(summary)
+    by_rate = []
+    for lr in sorted({x.lr for x in f.finals}):
+        ends = ", ".join(
+            f"{labels.name('placement', x.placement)} {acc(rows.loc[x.variant], f.metric)}"
+            for x in f.finals
+            if x.lr == lr
+        )
+        by_rate.append(f"{labels.name('lr', lr)}: {ends}")
+    parts = [t("batch_norm.finals", metric=t(f"batch_norm.{f.metric}"), ends="; ".join(by_rate))]
+    if f.case != "no_pair":
+        parts.append(
+            t(
+                f"batch_norm.compare_{f.case}",
+                ahead=rate_names(f.bn_ahead),
+                behind=rate_names(f.plain_ahead),
+                init=init,
+                depth=depth,
+            )
+        )
+    if f.stuck:
+        parts.append(t("batch_norm.stuck", threshold=f"{LEARNED:.0%}", names=", ".join(names[v] for v in f.stuck)))
+    return " ".join(parts)
+
+
+def rate_names(lrs: tuple[float, ...]) -> str:
+    return ", ".join(labels.name("lr", lr) for lr in lrs)
+
+
+def spread_lesson(f: ComparisonFacts) -> str:
+    """What the placement tab's spread charts show: each placement's range of std (3 significant
+    digits, as their tooltips) and which kept it steadiest; "" without spreads."""
+    if not f.spread:
+        return ""
+    ranges = "; ".join(f"{labels.name('placement', p)} {span(lo, hi, '.3g')}" for p, (lo, hi) in f.spread.items())
+    case = "expected" if f.steadiest == "before" else "other"
+    before = labels.name("placement", "before") if "before" in f.spread else ""
+    text = t(f"batch_norm.spread_{case}", ranges=ranges, steadiest=labels.name("placement", f.steadiest))
+    return f"{text} {t('batch_norm.spread_paper', before=before)}" if case == "other" and before else text

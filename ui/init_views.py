@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.activations import curve, flat
+from core.activations import CurveFacts, curve, flat
+from core.experiments import initialization as init
+from core.experiments.initialization import DepthFacts, MnistFacts, PReLUFacts, SpreadFacts, SymmetryFacts
 from core.nets import ACTIVATIONS, INITS
 from core.spec import Spec
 from ui import charts, labels
@@ -222,3 +224,159 @@ def activation_chart(name: str, x: torch.Tensor, slope: float) -> alt.LayerChart
         )
     )
     return alt.layer(shade, curves).properties(height=230, title=labels.name("activation", name))
+
+
+def spread_lesson(activation: str, facts: list[SpreadFacts], names: dict[str, str]) -> str:
+    """The histograms' lesson: per variant, its first and deepest std, the per-layer ratio its
+    verdict follows (with the thresholds), the book's reading where the settings are the book's,
+    and what the textbook rule expected where the run shows otherwise."""
+    said = []
+    for f in facts:
+        name, act = names[f.variant], labels.name("activation", activation)
+        if f.depth == 1:
+            said.append(t("initialization.spread_one", name=name, first=number(f.first_std)))
+        else:
+            said.append(
+                t(
+                    "initialization.spread_numbers",
+                    name=name,
+                    first=number(f.first_std),
+                    last=number(f.last_std),
+                    n=f.depth,
+                    start=f.from_layer,
+                    ratio=f"{f.per_layer:.0%}",
+                )
+            )
+        limits = {
+            "saturated": {"flat": f"{f.flat:.1%}", "limit": f"{init.SATURATED_SHARE:.0%}"},
+            "bunched": {"limit": number(init.BUNCHED_STD)},
+            "shrinks": {"limit": f"{init.STEADY_PER_LAYER:.0%}"},
+            "grows": {"limit": f"{1 / init.STEADY_PER_LAYER:.0%}"},
+            "steady": {"low": f"{init.STEADY_PER_LAYER:.0%}", "high": f"{1 / init.STEADY_PER_LAYER:.0%}"},
+        }.get(f.verdict, {})
+        if f.depth > 1 or f.verdict not in ("steady", "shrinks", "grows"):  # a trend needs two layers
+            said.append(t(f"initialization.verdict_{f.verdict}", **limits))
+        if f.book:
+            figure, book = f.book
+            reading = t(f"initialization.reading_{f.verdict}")
+            key = "book_same" if book == f.verdict else "book_differs"
+            said.append(
+                t(f"initialization.{key}", figure=figure, book=t(f"initialization.reading_{book}"), reading=reading)
+            )
+        if not f.expected:
+            case = f.reason or ("matched_fails" if f.matched else "unmatched_steady")
+            said.append(t(f"initialization.spread_{case}", name=name, activation=act))
+    return " ".join(said)
+
+
+def depth_lesson(activation: str, facts: list[DepthFacts], names: dict[str, str]) -> str:
+    """The depth profile's lesson: per variant, the gradient at the last and the first hidden
+    layer and per layer, whether it stays level, vanishes or explodes, why, and where the
+    textbook pairing of init and activation does not predict the run."""
+    if not facts:
+        return ""
+    said = [t(f"initialization.depth_phase_{facts[0].phase}")]
+    band = number(init.GRADIENT_BAND)
+    for f in facts:
+        name, act = names[f.variant], labels.name("activation", activation)
+        if f.trend == "no_gradient":
+            said.append(t("initialization.depth_no_gradient", name=name))
+            continue
+        numbers = {"first": number(f.first, 3), "last": number(f.last, 3), "n": f.depth}
+        said.append(t("initialization.depth_numbers", name=name, factor=number(f.per_layer, 3), **numbers))
+        said.append(t(f"initialization.trend_{f.trend}", band=band))
+        if f.reason:
+            said.append(
+                t(
+                    f"initialization.reason_{f.reason}",
+                    factor=number(f.per_layer, 3),
+                    total=number(f.first / f.last, 3) if f.last > 0 else "∞",
+                    n=f.depth - 1 if f.reason == "sigmoid_slope" else f.depth,
+                    flat=f"{f.flat:.0%}",
+                    dead=f"{f.dead:.0%}",
+                    scale=number(f.scale),
+                    act_first=number(f.act_first, 3),
+                    act_last=number(f.act_last, 3),
+                )
+            )
+        if not f.expected and f.reason != "sigmoid_slope":
+            unmatched = "depth_unmatched_saturated" if f.reason == "saturated" else "depth_unmatched_steady"
+            key = "depth_matched_fails" if f.matched else unmatched
+            said.append(t(f"initialization.{key}", name=name, activation=act))
+    return " ".join(said)
+
+
+def symmetry_lesson(facts: list[SymmetryFacts], names: dict[str, str], steps: int) -> str:
+    """The symmetry lesson: which variants kept one unit per layer and which broke the symmetry
+    (with their distinct units and accuracies), and any that did not do what their init predicts."""
+    widths = " / ".join(map(str, facts[0].widths)) if facts else ""
+    group = {
+        case: ", ".join(names[f.variant] for f in facts if f.symmetric == (case == "symmetric"))
+        for case in ("symmetric", "broken")
+    }
+    said = []
+    if group["symmetric"]:
+        said.append(t("initialization.sym_symmetric", names=group["symmetric"], steps=steps, widths=widths))
+    for f in (f for f in facts if not f.symmetric):
+        distinct = " / ".join(map(str, f.distinct))
+        said.append(t("initialization.sym_broken", names=names[f.variant], distinct=distinct, widths=widths))
+    for f in (f for f in facts if not f.expected):
+        case = "sym_unexpected_symmetric" if f.symmetric else "sym_unexpected_broken"
+        said.append(t(f"initialization.{case}", names=names[f.variant]))
+    scores = [f"{names[f.variant]} ({f.accuracy:.1%})" for f in facts if f.accuracy == f.accuracy]
+    if scores:
+        said.append(t("initialization.sym_accuracy", accuracies=", ".join(scores)))
+    return " ".join(said)
+
+
+def mnist_lesson(facts: MnistFacts, names: dict[str, str], several: bool) -> str:
+    """The MNIST comparison's lesson: the best variant and its smoothed loss, those stuck at
+    chance, the book's figure 6-15 beside the run where the settings are the book's."""
+    said = [t("initialization.mnist_best", name=names[facts.best], loss=number(facts.best_loss))] if facts.best else []
+    if facts.stuck:
+        stuck = ", ".join(f"{names[v]} ({number(x)})" for v, x in zip(facts.stuck, facts.stuck_losses))
+        said.append(t("initialization.mnist_stuck", names=stuck))
+    if facts.book:
+        said.append(t(f"initialization.mnist_book_{'same' if facts.agrees else 'differs'}", figure=facts.book))
+    if not several:
+        said.append(t("initialization.mnist_more"))
+    return " ".join(said)
+
+
+def curves_lesson(facts: list[CurveFacts]) -> str:
+    """The activation curves' lesson, from the curves drawn on the range drawn: each one's
+    steepest slope and flat share, those whose slope never reaches 1, and the pairing rule."""
+    said = []
+    for f in facts:
+        name, steepest = labels.name("activation", f.name), number(f.steepest, 3)
+        if f.flat_from is None:
+            said.append(t("activations.curve_no_flat", name=name, steepest=steepest))
+        else:
+            edge = f"{f.flat_from:.2f}"
+            said.append(t("activations.curve_facts", name=name, steepest=steepest, flat=f"{f.flat:.0%}", edge=edge))
+    below = [labels.name("activation", f.name) for f in facts if 0 < f.steepest < 1 - 1e-9]
+    if below:
+        said.append(t("activations.curve_below_one", names=", ".join(below)))
+    return " ".join([*said, t("activations.curve_rule")])
+
+
+def prelu_lesson(facts: PReLUFacts, names: dict[str, str]) -> str:
+    """PReLU's lesson: the learned slopes and how far they moved, and the accuracy gap between
+    the best and the worst of the ReLU family on this run."""
+    slopes = ", ".join(number(a, 3) for a in facts.slopes)
+    said = [t("activations.prelu_slopes", steps=facts.step, slopes=slopes, n=len(facts.slopes))]
+    said.append(t(f"activations.prelu_{'learned' if facts.learned else 'still'}", moved=number(facts.moved, 3)))
+    if facts.best is not None:
+        said.append(
+            t(
+                "activations.prelu_accuracy",
+                best=names[facts.best],
+                worst=names[facts.worst],
+                best_acc=f"{facts.best_acc:.2%}",
+                worst_acc=f"{facts.worst_acc:.2%}",
+            )
+        )
+        gap = f"{100 * (facts.best_acc - facts.worst_acc):.2f}"
+        key = "prelu_tie" if facts.tie else "prelu_gap"
+        said.append(t(f"activations.{key}", tie=number(100 * init.ACCURACY_TIE), gap=gap))
+    return " ".join(said)

@@ -1,15 +1,29 @@
 """Views of the learning-rate and clipping pages: the MNIST knobs their runs share, the table of
-a run's variants, the landscape with its path, and the learning-rate finder's curve."""
+a run's variants, the landscape with its path, the learning-rate finder's curve, and the lessons
+worded from each run's facts (`core.experiments.learning_rate`, `core.experiments.clipping`)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.landscapes import LANDSCAPES, MINIMA, grid
+from core.experiments.clipping import clipping_facts
+from core.experiments.learning_rate import (
+    TIE,
+    Outcome,
+    finder_facts,
+    finder_marks,
+    outcomes,
+    schedule_facts,
+    sweep_facts,
+)
+from core.landscapes import LANDSCAPES, MINIMA, Verdict, grid
 from core.optimizers import METHODS
+from core.spec import Result
 from ui import charts, labels
 from ui.i18n import number, t
 from ui.widgets import translated
@@ -118,3 +132,93 @@ def final_loss_chart(summary: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=320)
     )
+
+
+def outcome_text(name: str, o: Outcome) -> str:
+    """One variant's end as the run's table shows it: learned or hardly, with its final loss, or
+    the step it diverged at."""
+    if o.diverged_at is not None:
+        return tr("outcome_diverged", name=name, step=o.diverged_at)
+    if o.final_loss is None:
+        return tr("outcome_none", name=name)
+    return tr("outcome_learned" if o.learned else "outcome_crawled", name=name, loss=number(o.final_loss))
+
+
+def outcomes_text(summary: pd.DataFrame, only: Iterable[str] | None = None) -> str:
+    """Every variant's end (or those in `only`), named in the reader's language, in the run's order."""
+    names = labels.variant_names(summary)
+    found = outcomes(summary)
+    keep = list(found) if only is None else [v for v in found if v in set(only)]
+    return "; ".join(outcome_text(names[v], found[v]) for v in keep)
+
+
+def accuracy_text(acc: float | None) -> str:
+    return "" if acc is None else tr("with_accuracy", acc=f"{acc:.2%}")
+
+
+def sweep_lesson(result: Result, steps: int) -> str:
+    """The sweep's lesson from its own numbers: the best rate, and where it lies in the range."""
+    f = sweep_facts(result)
+    parts = [tr("sweep_crawled", steps=steps, rates=", ".join(map(number, f.crawled)))] if f.crawled else []
+    if f.unstable:
+        parts.append(tr("sweep_unstable", rates=", ".join(map(number, f.unstable))))
+    if f.diverged:
+        parts.append(tr("sweep_diverged", runs="; ".join(tr("rate_at", lr=number(lr), step=s) for lr, s in f.diverged)))
+    others = " ".join(parts)
+    if f.case == "none":
+        return tr("lesson_sweep_none", steps=steps, others=others)
+    best = dict(lr=number(f.best), loss=number(f.best_loss), acc=accuracy_text(f.best_acc))
+    return tr(f"lesson_sweep_{f.case}", others=others, **best)
+
+
+def schedule_lesson(result: Result, steps: int) -> str:
+    """The schedules' lesson from their own numbers: whether decay beat a constant rate here."""
+    f = schedule_facts(result)
+    summary = result.frames["summary"]
+    if f.case == "none":
+        return tr("lesson_schedules_none", steps=steps, runs=outcomes_text(summary))
+    return tr(
+        f"lesson_schedules_{f.case}",
+        best=labels.variant_names(summary)[f.best],
+        loss=number(f.best_loss),
+        constant="" if f.constant_loss is None else number(f.constant_loss),
+        tie=f"{TIE:.0%}",
+        steps=steps,
+        runs=outcomes_text(summary),
+    )
+
+
+def finder_lesson(result: Result, spec_range: tuple[float, float], steps: int) -> str:
+    """The finder's lesson from its own curve: what it suggests, and where the loss blew up."""
+    f = finder_facts(result)
+    start, end = (number(lr, 3) for lr in spec_range)
+    if f.case == "no_fall":
+        return tr("lesson_finder_no_fall", start=start, end=end)
+    marks = finder_marks(result)
+    suggested = tr(
+        "finder_suggests", marks="; ".join(f"{tr(f'suggest_{n}')} η ≈ {number(lr, 3)}" for n, lr in marks.items())
+    )
+    if f.case == "no_blowup":
+        return tr("lesson_finder_no_blowup", suggested=suggested, end=end, steps=steps)
+    return tr("lesson_finder_suggested", suggested=suggested, cut=number(f.blew_up_at, 3), steps=steps)
+
+
+def clipping_lesson(result: Result, iterations: int) -> str:
+    """The clipping lesson from the run: which of the variants present trained, quoting their
+    final losses and divergence steps."""
+    f = clipping_facts(result)
+    summary = result.frames["summary"]
+    if f.case == "expected":
+        clipped = [v for v in f.outcomes if v != "no_clip"]
+        return t(
+            "clipping.lesson_clip_expected",
+            no_clip=outcomes_text(summary, ["no_clip"]),
+            clipped=outcomes_text(summary, clipped),
+        )
+    return t(f"clipping.lesson_clip_{f.case}", runs=outcomes_text(summary), steps=iterations)
+
+
+def walk_lesson(v: Verdict, lr: float, steps: int) -> str:
+    """The landscape's lesson for the walk on screen: what its rate did."""
+    case = MINIMA[v.minimum] if v.kind == "converged" else v.kind
+    return tr(f"lesson_lr_{case}", lr=number(lr), step=v.step, steps=steps)

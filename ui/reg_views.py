@@ -9,15 +9,24 @@ import streamlit as st
 
 from core.experiments.regularization import (
     SCALING_RULES,
+    DecayDemoFacts,
+    DecayFacts,
+    DecayVsL2,
+    EarlyStoppingFacts,
+    EnsembleFacts,
+    L1Facts,
     Overfitting,
+    OverfittingFacts,
+    RemedyFacts,
     dropout_expectation,
     dropout_mask,
+    overfitting_facts,
     split_curves,
 )
 from core.spec import Result
 from ui import charts, labels
 from ui.colors import scale
-from ui.i18n import t
+from ui.i18n import number, t
 from ui.widgets import csv_download
 
 P = "regularization"
@@ -48,9 +57,9 @@ def setting_caption(spec: Overfitting) -> None:
     st.caption(tr("setting", sizes=sizes, n=f"{spec.n_train:,}", steps=f"{spec.steps:,}", params=params))
 
 
-def points(gap: float) -> str:
-    """A train-test gap in percentage points."""
-    return "—" if pd.isna(gap) else f"{gap * 100:+.1f} pp"
+def points(gap: float, digits: int = 1) -> str:
+    """A train-test gap (or another difference of accuracies) in percentage points."""
+    return "—" if pd.isna(gap) else f"{gap * 100:+.{digits}f} pp"
 
 
 def splits(curves: pd.DataFrame, measure: str = "acc", names: tuple[str, ...] = ("train", "test")) -> pd.DataFrame:
@@ -251,9 +260,11 @@ def es_chart(result: Result, measure: str) -> alt.LayerChart:
     return alt.layer(*layers).resolve_scale(color="independent")
 
 
-def ensemble_charts(bars: pd.DataFrame, grow: pd.DataFrame, mean_single: float) -> tuple[alt.Chart, alt.LayerChart]:
-    """(test accuracy per member, ensemble and dropout network, coloured by kind; the growing
-    ensemble's accuracy with the members' mean as a rule)."""
+def ensemble_charts(
+    bars: pd.DataFrame, grow: pd.DataFrame, mean_single: float
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """(test accuracy per member, ensemble and dropout network, coloured by kind and labelled with
+    its value; the growing ensemble's accuracy with the members' mean as a rule)."""
     named = labelled_rows(bars)
     named["kind"] = named.kind.map(lambda k: tr(f"kind_{k}"))
     bar = (
@@ -267,6 +278,7 @@ def ensemble_charts(bars: pd.DataFrame, grow: pd.DataFrame, mean_single: float) 
         )
         .properties(height=300)
     )
+    values = bar.mark_text(dy=-8).encode(text=alt.Text("test_acc:Q", format=".2%"), color=alt.value("#333"))
     grow = grow.assign(label=tr("kind_ensemble"), hue="ensemble")
     line = charts.lines(grow, "members", "test_acc", "label", x_title=tr("members"), y_title=tr("col_test"), height=300)
     line = line.encode(x=alt.X("members:Q", title=tr("members"), axis=alt.Axis(tickMinStep=1, format="d")))
@@ -275,4 +287,237 @@ def ensemble_charts(bars: pd.DataFrame, grow: pd.DataFrame, mean_single: float) 
         .mark_rule(strokeDash=[4, 4])
         .encode(y="y:Q", tooltip=["note", alt.Tooltip("y:Q", format=".2%")])
     )
-    return bar, alt.layer(line, rule)
+    return alt.layer(bar, values), alt.layer(line, rule)
+
+
+# Lessons, worded from the facts core computes on the result on screen
+
+
+def loss_value(x: float) -> str:
+    """A loss as the lessons quote it."""
+    return number(x, 3)
+
+
+def norm(x: float) -> str:
+    """A weight norm ‖W‖ as the demo's table and lesson show it."""
+    return f"{x:.2f}"
+
+
+def items(named: dict[str, str], facts, value) -> str:
+    """ "name (value), name (value)" for the given facts."""
+    return tr("list_sep").join(tr("item", name=named[f.variant], value=value(f)) for f in facts)
+
+
+def see_lesson(spec: Overfitting, result: Result) -> str:
+    """The lesson of one network on the book setting, from its numbers."""
+    facts = overfitting_facts(spec, result)
+    b = facts.baseline
+    if facts.case == "diverged":
+        return tr("see_diverged")
+    values = {"train": pct(b.train_acc), "test": pct(b.test_acc), "gap": points(b.gap)}
+    return tr(f"see_{facts.case}", n=f"{spec.n_train:,}", epochs=spec.epochs, **values)
+
+
+def remedies_lesson(spec: Overfitting, result: Result, weights_shown: bool = False) -> str:
+    """The lesson of several remedies: the baseline, which remedies narrowed or widened the gap
+    and which underfit, the best test accuracy, the optimizer's decay, where early stopping
+    stopped and, where the page shows the weights, L1's sparsity: each with this run's numbers."""
+    facts = overfitting_facts(spec, result)
+    named = labels.variant_names(result.frames["summary"])
+    b = facts.baseline
+    parts = [baseline_sentence(facts, spec.epochs)]
+    alive = [f for f in facts.remedies if not f.diverged]
+    if b is not None and facts.case != "diverged":
+        fitted = alive if facts.case == "unfit" else [f for f in alive if not f.underfit]
+        unchanged = [f for f in fitted if not (f.narrowed or f.widened)]
+        for key, group in (
+            ("narrowed", [f for f in fitted if f.narrowed]),
+            ("widened", [f for f in fitted if f.widened]),
+            ("unchanged", unchanged),
+        ):
+            if group:
+                parts.append(tr(key, items=items(named, group, lambda f: points(f.gap))))
+    underfit = [f for f in alive if f.underfit]
+    if underfit and facts.case != "unfit":
+        parts.append(tr("underfit", items=items(named, underfit, lambda f: pct(f.train_acc))))
+    if diverged := [f for f in facts.remedies if f.diverged]:
+        parts.append(tr("diverged_list", items=tr("list_sep").join(named[f.variant] for f in diverged)))
+    parts += best_sentence(facts, named)
+    parts += [es_in_all(f, spec) for f in facts.remedies if f.variant == "early_stopping" and not f.diverged]
+    parts += (l1_sentence(facts.l1, spec.steps) if weights_shown else []) + decay_sentence(facts.decay, spec.steps)
+    return " ".join(p for p in parts if p)
+
+
+def baseline_sentence(facts: OverfittingFacts, epochs: int) -> str:
+    b = facts.baseline
+    if b is None or b.diverged:
+        return tr(f"base_{facts.case}")
+    return tr(f"base_{facts.case}", train=pct(b.train_acc), test=pct(b.test_acc), gap=points(b.gap), epochs=epochs)
+
+
+def best_sentence(facts: OverfittingFacts, named: dict[str, str]) -> list[str]:
+    """Which network tested best, against the one without a remedy (nothing without one)."""
+    b = facts.baseline
+    if b is None or b.diverged or not facts.remedies or facts.best is None:
+        return []
+    if facts.best == "none":
+        return [tr("best_none", test=pct(b.test_acc))]
+    best = next(f for f in facts.remedies if f.variant == facts.best)
+    return [tr("best_remedy", name=named[best.variant], test=pct(best.test_acc), base=pct(b.test_acc))]
+
+
+def es_in_all(f: RemedyFacts, spec: Overfitting) -> str:
+    """Where early stopping stopped among the other remedies, and which weights it kept."""
+    epochs = spec.epochs
+    if f.stopped_epoch is None:
+        return tr("es_in_all_never", epochs=epochs, monitor=tr(spec.monitor))
+    kept = f.kept_epoch if f.kept_epoch is not None else f.stopped_epoch
+    return tr("es_in_all_stopped", stopped=f"{f.stopped_epoch:g}", epochs=epochs, kept=f"{kept:g}")
+
+
+def l1_sentence(l1: L1Facts | None, steps: int) -> list[str]:
+    if l1 is None:
+        return []
+    key = "l1_sparse" if l1.sparse else "l1_few"
+    return [
+        tr(
+            key,
+            share=f"{l1.exact_zero:.1%}",
+            step=f"{l1.step_pull:g}",
+            total=number(l1.run_pull, 2),
+            steps=f"{steps:,}",
+        )
+    ]
+
+
+def decay_sentence(decay: DecayFacts | None, steps: int) -> list[str]:
+    if decay is None:
+        return []
+    return [
+        tr(
+            "decay_size",
+            method=labels.name("method", decay.method),
+            factor=number(decay.step_factor, 6),
+            total=number(decay.run_factor, 3),
+            steps=f"{steps:,}",
+        )
+    ]
+
+
+def dropout_lesson(spec: Overfitting, result: Result) -> str:
+    """The remedies' lesson, and a word when nothing was dropped."""
+    nothing = spec.dropout == 0 and spec.input_dropout == 0
+    return " ".join([*([tr("dropout_zero")] if nothing else []), remedies_lesson(spec, result)])
+
+
+def decay_table(paths: pd.DataFrame, facts: DecayDemoFacts) -> pd.DataFrame:
+    """Each decay variant's ‖W‖ at the start and the end, its change and its distance to its partner."""
+    named = labels.variant_names(paths)
+    last = paths[paths.step == paths.step.max()].set_index("variant")
+    return pd.DataFrame(
+        {
+            tr("col_network"): [named[v] for v in facts.end],
+            tr("demo_table_start"): [norm(facts.start)] * len(facts.end),
+            tr("demo_table_end", steps=f"{facts.steps:,}"): [norm(e) for e in facts.end.values()],
+            tr("demo_table_change"): [f"{e - facts.start:+.2f}" for e in facts.end.values()],
+            tr("demo_table_distance"): [norm(last.pair_distance[v]) for v in facts.end],
+        }
+    )
+
+
+def demo_lesson(spec: DecayVsL2, paths: pd.DataFrame, facts: DecayDemoFacts) -> str:
+    """Which form shrank the weights most and least, SGD's pair on one path or not, Adam's pair
+    in the textbook's order or the other way round, and the size of AdamW's decay."""
+    named, end = labels.variant_names(paths), facts.end
+    grew = end[facts.least] > facts.start
+    parts = [
+        tr(
+            "demo_start_grew" if grew else "demo_start",
+            start=norm(facts.start),
+            steps=f"{facts.steps:,}",
+            most=named[facts.most],
+            most_end=norm(end[facts.most]),
+            least=named[facts.least],
+            least_end=norm(end[facts.least]),
+        )
+    ]
+    if facts.sgd_same:
+        parts.append(tr("demo_sgd_same", end=norm(end["sgd_l2"])))
+    else:
+        sgd = {"l2": norm(end["sgd_l2"]), "decoupled": norm(end["sgd_weight_decay"])}
+        parts.append(tr("demo_sgd_apart", distance=norm(facts.sgd_distance), **sgd))
+    adam = {"distance": norm(facts.adam_distance), "adam": norm(end["adam_l2"]), "adamw": norm(end["adamw"])}
+    if facts.expected:
+        parts.append(tr("demo_adam_expected", **adam))
+    else:
+        parts.append(tr("demo_adam_reversed", lr=number(spec.adam_lr), **adam))
+    size = {
+        "factor": number(1 - facts.adamw_step, 6),
+        "total": number(facts.adamw_factor, 3),
+        "steps": f"{facts.steps:,}",
+    }
+    if facts.adamw_visible:
+        parts.append(tr("demo_adamw_visible", **size))
+    else:
+        parts.append(tr("demo_adamw_small", start=norm(facts.start), end=norm(end["adamw"]), **size))
+    return " ".join(parts)
+
+
+def es_lesson(facts: EarlyStoppingFacts) -> str:
+    """What the validation curve did, where early stopping stopped, what it did to test accuracy
+    (and why, where loss and accuracy disagree), and the lecture's printed numbers beside the run's."""
+    value = loss_value if facts.monitor == "val_loss" else pct
+    curve = {
+        "best": f"{facts.best_epoch:g}",
+        "best_value": value(facts.best_value),
+        "last_value": value(facts.last_value),
+    }
+    parts = [
+        tr("es_worsened" if facts.worsened else "es_steady", monitor=tr(facts.monitor), epochs=facts.epochs, **curve)
+    ]
+    if facts.stopped_epoch is None:
+        parts.append(tr("es_never", epochs=facts.epochs))
+    else:
+        parts.append(tr("es_stopped", stopped=f"{facts.stopped_epoch:g}"))
+    if facts.kept_epoch is not None and facts.kept_epoch != (facts.stopped_epoch or facts.epochs):
+        parts.append(tr("es_kept", kept=f"{facts.kept_epoch:g}"))
+    parts.append(tr(f"es_{facts.case}", es=pct(facts.test_es), none=pct(facts.test_none)))
+    if facts.acc_rose_after:
+        acc = {"acc_kept": pct(facts.val_acc_kept), "acc_last": pct(facts.val_acc_last)}
+        parts.append(tr("es_acc_rose", kept=f"{facts.kept_epoch:g}", **acc))
+    if facts.lecture:
+        parts.append(tr("es_lecture", **lecture_values(facts.lecture)))
+    return " ".join(parts)
+
+
+def lecture_values(lecture: dict[str, float]) -> dict[str, str]:
+    """The lecture's printed numbers and this run's as percentages, their differences in points."""
+    return {k: points(v, 2) if k.endswith("_diff") else pct(v) for k, v in lecture.items()}
+
+
+def es_table(summary: pd.DataFrame, facts: EarlyStoppingFacts) -> pd.DataFrame:
+    """The run's two networks, and on the lecture's settings the lecture's printed row with the
+    difference between this run and it."""
+    table = summary_table(summary, gap=False)
+    if facts.lecture:
+        v = lecture_values(facts.lecture)
+        row = {
+            tr("col_remedy"): tr("lecture_row"),
+            tr("col_train"): v["train_printed"],
+            tr("col_test"): v["test_printed"],
+            tr("col_note"): tr("lecture_note", train=v["train_diff"], test=v["test_diff"]),
+        }
+        table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+    return table
+
+
+def ensemble_lesson(facts: EnsembleFacts, epochs: int) -> str:
+    """The ensemble against its members, where its gain came from, and the dropout network."""
+    values = {"n": facts.members, "ens": pct(facts.ensemble), "mean": pct(facts.mean_single)}
+    values |= {"best": pct(facts.best_single), "worst": pct(facts.worst_single)}
+    parts = [tr(f"ens_{facts.case}", **values)]
+    if facts.most_by is not None and facts.most_by < facts.members:
+        parts.append(tr("ens_most_by", k=facts.most_by))
+    side = "above" if facts.dropout > facts.mean_single else "below"
+    parts.append(tr(f"ens_dropout_{side}", dropout=pct(facts.dropout), epochs=epochs))
+    return " ".join(parts)

@@ -23,7 +23,7 @@ import streamlit as st
 from core import device, presets
 from core.jobs import Job, JobQueue, default_workers
 from core.result_cache import ResultCache
-from core.spec import Result, Spec
+from core.spec import Phase, Result, Spec
 from core.store import Store, clear_policy
 from ui.i18n import t
 
@@ -46,7 +46,7 @@ def store() -> Store:
 
 
 def _run(job: Job) -> Result:
-    def progress(fraction: float, message: str) -> None:
+    def progress(fraction: float, message: Phase | str) -> None:
         job.fraction, job.message = fraction, message
 
     try:
@@ -197,6 +197,16 @@ def result_or_button(spec: Spec, label: str, key: str, live: Callable[[], None] 
     return partial if partial is not None and not partial.complete else None
 
 
+def progress_text(fraction: float, message: Phase | str, elapsed: float) -> str:
+    """The progress line in the reader's language: the phase a run reports, with its count, beside
+    the percentage. A plain string is the core's English, so it is left out."""
+    percent, seconds = f"{100 * fraction:.0f}", f"{elapsed:.0f}"
+    if not isinstance(message, Phase):
+        return t("common.progress", percent=percent, seconds=seconds)
+    phase = t(f"common.phase_{message.name}", done=f"{message.done:,}", total=f"{message.total:,}")
+    return t("common.progress_phase", phase=phase, percent=percent, seconds=seconds)
+
+
 @st.fragment(run_every=0.5)
 def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
     job = queue().watch(spec.key(), owner())
@@ -209,9 +219,8 @@ def _progress(spec: Spec, live: Callable[[], None] | None = None) -> None:
         st.info(t("common.queued_next") if ahead == 0 else t(key, ahead=ahead, seconds=f"{seconds or 0:.0f}"))
         stop_label = t("common.cancel")
     else:
-        fraction = min(job.fraction, 1.0)  # the core's own message is English: the bar shows a percentage
-        elapsed = time.time() - job.started
-        st.progress(fraction, text=t("common.progress", percent=f"{100 * fraction:.0f}", seconds=f"{elapsed:.0f}"))
+        fraction = min(job.fraction, 1.0)
+        st.progress(fraction, text=progress_text(fraction, job.message, time.time() - job.started))
         stop_label = t("common.stop")
     if st.button(stop_label, key=f"stop-{spec.key()}"):
         if not queue().leave(spec.key(), owner()):

@@ -2,14 +2,20 @@
 
 `search` runs one round and prints the best trials. `search-worker` joins a study in a shared
 storage (the page's, or one made with `--preset`) and adds trials to it; start several, on one
-machine or many, against the same storage URL.
+machine or many, against the same storage URL. A worker stops by itself after `--trials`
+trials; Ctrl+C (or `kill <pid>`) stops it sooner and cleanly: the trials it was training are
+marked failed, the finished ones stay in the study. A second Ctrl+C stops it at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
 
 import optuna
 import sqlalchemy
@@ -64,7 +70,8 @@ def worker(args, extra) -> int:
         hpo.create_study(made, name=args.study)
     study, spec = hpo.join_study(args.study, args.storage, args.seed)
     try:
-        stopped = hpo.run_trials(study, spec, args.trials, progress_bar if sys.stderr.isatty() else None)
+        with stop_on_signals() as stop:
+            stopped = hpo.run_trials(study, spec, args.trials, progress_bar if sys.stderr.isatty() else None, stop)
         frames = hpo.study_frames(study)
     except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as err:
         print(
@@ -83,6 +90,30 @@ def worker(args, extra) -> int:
     }
     _print(out, args.json)
     return 0
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[Callable[[], bool]]:
+    """A stop flag that Ctrl+C (SIGINT) and `kill` (SIGTERM) raise instead of ending the process
+    mid-trial, which would leave its trials "running" in the study for ever; a second signal
+    interrupts at once. Only the main thread may handle signals: elsewhere the flag stays down."""
+    raised = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield raised.is_set
+        return
+
+    def handler(signum, frame) -> None:
+        if raised.is_set():
+            raise KeyboardInterrupt
+        raised.set()
+        print("stopping: the trials in training are marked failed (again to stop at once)", file=sys.stderr)
+
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield raised.is_set
+    finally:
+        for sig, old in before.items():
+            signal.signal(sig, old)
 
 
 def _print(out: dict, as_json: bool) -> None:

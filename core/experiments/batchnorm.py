@@ -11,15 +11,21 @@ import pandas as pd
 import torch
 
 from core import data, device
-from core.batchnorm import accuracy_by_batch, histograms, preactivations
-from core.nets import NetSpec, recommended_init
+from core.batchnorm import accuracy_by_batch, bn_inputs_spread, histograms, preactivations
+from core.nets import BN_EPS, NetSpec, recommended_init
 from core.optimizers import OptimizerSpec
-from core.spec import Progress, Result, Spec, Stop
+from core.spec import Phase, Progress, Result, Spec, Stop
 from core.train import Group, Variant, evaluate, fit, make_groups, result, with_keys
 
 BOOK_SCALES = tuple(float(s) for s in np.logspace(0, -4, 16))
 PLACEMENTS = ("none", "before", "after")
 LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # the rates the page offers
+BOOK_EPS = 1e-6  # the book's code adds 10e-7 (= 1e-6) to the variance, where PyTorch adds 1e-5
+EPSILONS = (1e-7, BOOK_EPS, BN_EPS, 1e-3)  # the ε the grid offers
+LEARNED = 0.5  # a net learned when its final accuracy reaches this (chance is about 0.1)
+SMALL_BATCH = 8  # batches smaller than this give BN noisy statistics (one: every x̂ is 0)
+SQUASHED = 0.5  # x̂ started with a spread below this in some layer: ε outweighed its batch variance
+MARGIN = 0.02  # accuracy one variant must lead by to count as ahead of another
 
 
 def scale_id(scale: float) -> str:
@@ -38,15 +44,17 @@ def _check_training(n_train: int, batch_size: int, epochs: int, lrs: tuple[float
         raise ValueError("learning rates must be positive")
 
 
-def _initial(variants: list[Variant], seed: int, x: torch.Tensor, y: torch.Tensor) -> list[float]:
-    """Training accuracy of every variant before its first step (the epoch-0 point): the same
-    weights `train` starts from, since both draw them from the run's seed."""
-    out = [math.nan] * len(variants)
+def _initial(variants: list[Variant], seed: int, x: torch.Tensor, y: torch.Tensor, batch: int) -> pd.DataFrame:
+    """Per variant before its first step (the same weights `train` starts from, since both draw
+    them from the run's seed): training accuracy (the epoch-0 point) and, for BN nets, the
+    spread x̂ gets on the first `batch` images (`core.batchnorm.bn_inputs_spread`)."""
+    acc, spread = [math.nan] * len(variants), [math.nan] * len(variants)
     for g in make_groups(variants, seed, x.device):
-        _, acc = evaluate(g.model, x, y)
-        for k, a in zip(g.indices, acc):
-            out[k] = float(a)
-    return out
+        _, a = evaluate(g.model, x, y)
+        s = bn_inputs_spread(g.model, x[:batch]).tolist() if g.model.batchnorm else [math.nan] * len(g.indices)
+        for j, k in enumerate(g.indices):
+            acc[k], spread[k] = float(a[j]), s[j]
+    return pd.DataFrame({"variant": [v.name for v in variants], "acc": acc, "start_spread": spread})
 
 
 def _epochs(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -60,7 +68,8 @@ def _epochs(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
 class BatchNormGrid(Spec):
     """Book figures 6-18/6-19: the same ReLU net with and without BN for each initial weight
     standard deviation in `scales`, all trained in lockstep on the same mini-batches; training
-    accuracy after every epoch."""
+    accuracy after every epoch. `eps` is BN's ε, the book's 1e-6 by default (PyTorch: 1e-5),
+    since at the smallest scales it decides how squashed the normalized values start."""
 
     kind = "batchnorm-grid"
     scales: tuple[float, ...] = BOOK_SCALES
@@ -70,6 +79,7 @@ class BatchNormGrid(Spec):
     lr: float = 0.01
     hidden: tuple[int, ...] = (100, 100, 100, 100, 100)
     activation: str = "relu"
+    eps: float = BOOK_EPS
     dataset: str = "mnist"
     seed: int = 0
 
@@ -81,10 +91,12 @@ class BatchNormGrid(Spec):
         _check_training(self.n_train, self.batch_size, self.epochs, (self.lr,))
         if self.dataset not in data.DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}")
-        self.net(self.scales[0], True)  # validates sizes and activation
+        self.net(self.scales[0], True)  # validates sizes, activation and ε
 
     def net(self, scale: float, batchnorm: bool) -> NetSpec:
-        return NetSpec((784, *self.hidden, 10), self.activation, "normal", init_std=scale, batchnorm=batchnorm)
+        return NetSpec(
+            (784, *self.hidden, 10), self.activation, "normal", init_std=scale, batchnorm=batchnorm, bn_eps=self.eps
+        )
 
     def variants(self) -> list[Variant]:
         """With BN, then without, each over the scales; keyed by `bn` and `scale`."""
@@ -100,7 +112,7 @@ class BatchNormGrid(Spec):
         x, y = x.to(device.current()), y.to(device.current())
         per_epoch = math.ceil(len(x) / min(self.batch_size, len(x)))
         variants = self.variants()
-        start = _initial(variants, self.seed, x, y)
+        start = _initial(variants, self.seed, x, y, min(self.batch_size, len(x)))
         r = fit(
             variants,
             dataset=self.dataset,
@@ -115,12 +127,13 @@ class BatchNormGrid(Spec):
             stop=stop,
         )
         acc = _epochs(r.curves, "train_acc")
-        first = pd.DataFrame({"variant": [v.name for v in variants], "epoch": 0, "value": start})
+        first = start[["variant"]].assign(epoch=0, value=start["acc"])
         acc = pd.concat([first, acc[["variant", "epoch", "value"]]], ignore_index=True)
         acc = with_keys(acc.rename(columns={"value": "train_acc"}), variants)
         diverged = r.summary["diverged_at"].astype(float)
         r.summary["final_acc"] = r.summary["train_acc"].where(diverged.isna())
         r.summary["diverged_epoch"] = diverged / per_epoch
+        r.summary["start_spread"] = r.summary["variant"].map(start.set_index("variant")["start_spread"])
         return result(r, {"seconds": float(r.summary["seconds"].sum())}, accuracy=acc)
 
     @classmethod
@@ -332,7 +345,7 @@ class BatchNormInference(Spec):
             for mode, batch_stats in (("batch", True), ("running", False)):
                 rows.append((b, mode, float(accuracy_by_batch(model, xt, yt, b, batch_stats)[0])))
             if progress is not None:
-                progress(0.8 + 0.2 * (i + 1) / len(self.eval_batches), f"batch size {b}")
+                progress(0.8 + 0.2 * (i + 1) / len(self.eval_batches), Phase("evaluating"))
         return result(r, by_batch=pd.DataFrame(rows, columns=["batch_size", "statistics", "accuracy"]))
 
     @classmethod
@@ -345,3 +358,164 @@ class BatchNormInference(Spec):
             f"batch {b}": {m: round(float(a), 4) for m, a in zip(g.statistics, g.accuracy)}
             for b, g in df.groupby("batch_size")
         }
+
+
+@dataclass(frozen=True)
+class GridFacts:
+    """What a grid run shows, by scale: where each net learned (final training accuracy at least
+    `LEARNED`), where BN was ahead on average over the epochs (learned faster), where the plain
+    net blew up, and where BN started squashed by ε (`SQUASHED`). `case`: "expected" (BN learned
+    at more scales than no BN), "batch_one" (a batch of one: every x̂ is 0, BN cannot learn),
+    "small_batch" (below `SMALL_BATCH`, BN did not learn at more scales), "none_learned"
+    (neither net learned anywhere: too little training) or "plain_as_good". `book`: the run has
+    the book's settings (figures 6-18, 6-19)."""
+
+    case: str
+    n_scales: int
+    bn_learned: tuple[float, ...]
+    plain_learned: tuple[float, ...]
+    bn_ahead: tuple[float, ...]
+    plain_diverged: tuple[float, ...]
+    squashed: tuple[float, ...]
+    batch_size: int
+    steps: int
+    lr: float
+    eps: float
+    book: bool
+
+
+def grid_facts(spec: BatchNormGrid, result: Result) -> GridFacts:
+    s = result.frames["summary"].sort_values("scale", ascending=False)
+    acc = result.frames["accuracy"]
+    mean = acc[acc.epoch > 0].groupby(["bn", "scale"])["train_acc"].mean()  # the area under each curve
+
+    def where(rows: pd.DataFrame) -> tuple[float, ...]:
+        return tuple(float(x) for x in rows["scale"])
+
+    bn, plain = s[s.bn.astype(bool)], s[~s.bn.astype(bool)]
+    bn_learned, plain_learned = where(bn[bn.final_acc >= LEARNED]), where(plain[plain.final_acc >= LEARNED])
+    ahead = tuple(
+        sc for sc in where(bn) if mean.get((True, sc), 0.0) > np.nan_to_num(mean.get((False, sc), 0.0)) + MARGIN
+    )
+    if spec.batch_size == 1:
+        case = "batch_one"
+    elif len(bn_learned) > len(plain_learned):
+        case = "expected"
+    elif spec.batch_size < SMALL_BATCH:
+        case = "small_batch"
+    else:
+        case = "plain_as_good" if bn_learned or plain_learned else "none_learned"
+    per_epoch = math.ceil(spec.n_train / min(spec.batch_size, spec.n_train))
+    return GridFacts(
+        case,
+        len(spec.scales),
+        bn_learned,
+        plain_learned,
+        ahead,
+        where(plain[plain.diverged_epoch.notna()]),
+        where(bn[bn.start_spread < SQUASHED]),
+        spec.batch_size,
+        spec.epochs * per_epoch,
+        spec.lr,
+        spec.eps,
+        spec == BatchNormGrid.presets()["book"],
+    )
+
+
+@dataclass(frozen=True)
+class Final:
+    """One variant of a comparison at its end: its accuracy on the metric shown, None when it
+    blew up (then `diverged_at`, the step)."""
+
+    variant: str
+    placement: str
+    lr: float
+    acc: float | None
+    diverged_at: int | None
+
+
+@dataclass(frozen=True)
+class ComparisonFacts:
+    """A `BatchNormComparison` read on one metric (train_acc or test_acc). Per rate where both
+    are present, whether the best BN placement led no BN by `MARGIN` (`bn_ahead`), trailed it
+    (`plain_ahead`) or neither; `stuck`: variants that ended below `LEARNED` or blew up.
+    Per placement, the range of the pre-activations' std over layers and epochs (`spread`:
+    (low, high)) and `steadiest`, the placement with the smallest high/low ratio.
+    `case`: "no_pair" (BN or no BN absent), "expected" (BN ahead at some rate, behind at none),
+    "mixed" or "plain_as_good"."""
+
+    case: str
+    metric: str
+    finals: tuple[Final, ...]
+    bn_ahead: tuple[float, ...]
+    plain_ahead: tuple[float, ...]
+    stuck: tuple[str, ...]
+    spread: dict[str, tuple[float, float]]
+    steadiest: str
+
+
+def comparison_facts(result: Result, metric: str) -> ComparisonFacts:
+    s = result.frames["summary"]
+    finals = tuple(
+        Final(
+            r.variant,
+            r.placement,
+            float(r.lr),
+            None if pd.notna(r.diverged_at) else float(getattr(r, metric)),
+            int(r.diverged_at) if pd.notna(r.diverged_at) else None,
+        )
+        for r in s.itertuples()
+    )
+    bn_ahead, plain_ahead = [], []
+    for lr in sorted({f.lr for f in finals}):
+        at = [f for f in finals if f.lr == lr]
+        plain = [f.acc or 0.0 for f in at if f.placement == "none"]
+        bn = [f.acc or 0.0 for f in at if f.placement != "none"]
+        if plain and bn:
+            if max(bn) > plain[0] + MARGIN:
+                bn_ahead.append(lr)
+            elif max(bn) < plain[0] - MARGIN:
+                plain_ahead.append(lr)
+    placements = {f.placement for f in finals}
+    if "none" not in placements or placements == {"none"}:
+        case = "no_pair"
+    elif bn_ahead and not plain_ahead:
+        case = "expected"
+    else:
+        case = "mixed" if bn_ahead else "plain_as_good"
+    stats = result.frames["layer_stats"]
+    spread = {
+        p: (float(g["std"].min()), float(g["std"].max())) for p, g in stats[stats["std"] > 0].groupby("placement")
+    }
+    steadiest = min(spread, key=lambda p: spread[p][1] / spread[p][0]) if spread else ""
+    stuck = tuple(f.variant for f in finals if f.acc is None or f.acc < LEARNED)
+    return ComparisonFacts(case, metric, finals, tuple(bn_ahead), tuple(plain_ahead), stuck, spread, steadiest)
+
+
+@dataclass(frozen=True)
+class InferenceFacts:
+    """A `BatchNormInference` run: accuracy with batch statistics at the smallest and largest
+    chunk, and the range of accuracies with running statistics over all chunk sizes
+    (`running_same`: the range is zero, as eval mode promises)."""
+
+    smallest: int
+    largest: int
+    batch_small: float
+    batch_large: float
+    running: tuple[float, float]
+    running_same: bool
+
+
+def inference_facts(result: Result) -> InferenceFacts:
+    df = result.frames["by_batch"]
+    batch = df[df.statistics == "batch"].set_index("batch_size")["accuracy"]
+    running = df[df.statistics == "running"]["accuracy"]
+    lo, hi = float(running.min()), float(running.max())
+    return InferenceFacts(
+        int(batch.index.min()),
+        int(batch.index.max()),
+        float(batch.loc[batch.index.min()]),
+        float(batch.loc[batch.index.max()]),
+        (lo, hi),
+        hi - lo < 1e-9,
+    )

@@ -3,9 +3,9 @@ by value, from the same initial weights on the same mini-batches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from core.experiments.learning_rate import MnistRun, summary_rows
+from core.experiments.learning_rate import MnistRun, Outcome, outcomes, summary_rows
 from core.nets import NetSpec
 from core.spec import Progress, Result, Spec, Stop
 from core.train import Variant, result
@@ -57,3 +57,27 @@ class ClippingComparison(MnistRun):
 
     def summary(self, result: Result) -> dict:
         return summary_rows(result)
+
+
+@dataclass(frozen=True)
+class ClippingFacts:
+    """Which of the variants present trained (`core.experiments.learning_rate.LEARNED`).
+    `case`: "expected" (the unclipped net failed and some clipping trained), "no_clip_learned"
+    (the unclipped net trained too: the gradients did not explode enough to matter), "none"
+    (nothing trained)."""
+
+    case: str
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    learned: tuple[str, ...] = ()
+
+
+def clipping_facts(result: Result) -> ClippingFacts:
+    found = outcomes(result.frames["summary"])
+    learned = tuple(v for v, o in found.items() if o.learned)
+    if not learned:
+        case = "none"
+    elif "no_clip" in learned:
+        case = "no_clip_learned"
+    else:
+        case = "expected"
+    return ClippingFacts(case, found, learned)

@@ -3,6 +3,7 @@ run with an exponentially growing rate), and decay schedules side by side."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,9 @@ SWEEP_LRS = (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0)  # the rates a sweep offers, a
 FINDER_STARTS = (1e-5, *(lr for lr in LR_GRID if lr <= 1.0))  # where a finder's sweep may start
 FINDER_ENDS = tuple(lr for lr in LR_GRID if lr >= 1e-3)  # and where it may end
 BLOWUP = 4.0  # the finder's curve ends where its smoothed loss exceeds this many times its minimum
+CHANCE_LOSS = math.log(10)  # the cross-entropy of a uniform guess over MNIST's ten classes
+LEARNED = 0.75  # a variant learned when its final smoothed loss is below this share of CHANCE_LOSS
+TIE = 0.02  # final losses within this relative difference count as a tie
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,82 @@ def summary_rows(result: Result) -> dict:
         }
         for row in result.frames["summary"].itertuples()
     }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one variant of a run ended: its final smoothed loss (None when it has none), the step
+    it diverged at, and whether it learned (`LEARNED`)."""
+
+    variant: str
+    final_loss: float | None
+    diverged_at: int | None
+    learned: bool
+
+
+def outcomes(summary: pd.DataFrame) -> dict[str, Outcome]:
+    """Each variant's outcome, by id, in the summary's order."""
+    out = {}
+    for row in summary.itertuples():
+        loss = None if pd.isna(row.final_loss) else float(row.final_loss)
+        diverged = None if pd.isna(row.diverged_at) else int(row.diverged_at)
+        learned = diverged is None and loss is not None and loss < LEARNED * CHANCE_LOSS
+        out[row.variant] = Outcome(row.variant, loss, diverged, learned)
+    return out
+
+
+def best_of(found: dict[str, Outcome]) -> Outcome | None:
+    """The variant that learned with the lowest final loss, or None when none learned."""
+    learned = [o for o in found.values() if o.learned]
+    return min(learned, key=lambda o: o.final_loss) if learned else None
+
+
+@dataclass(frozen=True)
+class SweepFacts:
+    """What a sweep of fixed rates shows. `case`: "valley" (the best rate lies inside the range
+    tried, as the textbook expects), "edge_high" / "edge_low" (the largest / smallest rate tried
+    did best: the valley lies beyond), "single" (one rate: nothing to compare), "none" (no rate
+    learned)."""
+
+    case: str
+    best: float | None
+    best_loss: float | None
+    best_acc: float | None
+    crawled: tuple[float, ...]  # rates that neither learned nor diverged, below the best (all when none learned)
+    unstable: tuple[float, ...]  # rates above the best that neither learned nor diverged
+    diverged: tuple[tuple[float, int], ...]  # (rate, step) of those that diverged
+
+
+def sweep_facts(result: Result) -> SweepFacts:
+    summary = result.frames["summary"]
+    found = outcomes(summary)
+    rate = dict(zip(summary["variant"], summary["lr"].astype(float)))
+    best = best_of(found)
+    acc = summary.set_index("variant")["test_acc"] if "test_acc" in summary else None
+    stalled = [rate[v] for v, o in found.items() if not o.learned and o.diverged_at is None]
+    above = math.inf if best is None else rate[best.variant]
+    crawled = tuple(lr for lr in stalled if lr < above)
+    unstable = tuple(lr for lr in stalled if lr > above)
+    diverged = tuple((rate[v], o.diverged_at) for v, o in found.items() if o.diverged_at is not None)
+    if best is None:
+        case = "none"
+    elif len(rate) == 1:
+        case = "single"
+    elif rate[best.variant] == max(rate.values()):
+        case = "edge_high"
+    elif rate[best.variant] == min(rate.values()):
+        case = "edge_low"
+    else:
+        case = "valley"
+    return SweepFacts(
+        case,
+        None if best is None else rate[best.variant],
+        None if best is None else best.final_loss,
+        None if best is None or acc is None or pd.isna(acc[best.variant]) else float(acc[best.variant]),
+        crawled,
+        unstable,
+        diverged,
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +317,40 @@ class ScheduleComparison(MnistRun):
         return summary_rows(result)
 
 
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """What a comparison of schedules shows. `case`: "constant_best" (the constant rate ended
+    lowest: usual in a short run), "tie" (another schedule ended lowest, but within `TIE` of the
+    constant), "decay_best" (a changing rate beat the constant by more than `TIE`, as the textbook
+    expects), "constant_failed" (the constant rate did not learn, another did), "no_constant" (no
+    constant rate to compare with), "none" (no schedule learned)."""
+
+    case: str
+    best: str | None  # the schedule that learned with the lowest final loss
+    best_loss: float | None
+    constant_loss: float | None  # the constant rate's final loss, where it learned
+
+
+def schedule_facts(result: Result) -> ScheduleFacts:
+    found = outcomes(result.frames["summary"])
+    best = best_of(found)
+    constant = found.get("constant")
+    constant_loss = constant.final_loss if constant is not None and constant.learned else None
+    if best is None:
+        case = "none"
+    elif constant is None:
+        case = "no_constant"
+    elif constant_loss is None:
+        case = "constant_failed"
+    elif best.variant == "constant":
+        case = "constant_best"
+    elif best.final_loss >= constant_loss * (1 - TIE):
+        case = "tie"
+    else:
+        case = "decay_best"
+    return ScheduleFacts(case, best and best.variant, best and best.final_loss, constant_loss)
+
+
 FINDER_MARKS = ("steepest", "min_over_10")  # the finder's suggestions, in the order a page shows them
 
 
@@ -252,3 +366,25 @@ def finder_view(result: Result) -> tuple[pd.DataFrame, float | None]:
 def finder_marks(result: Result) -> dict[str, float]:
     """The finder's suggested rates that it could make, by name (`FINDER_MARKS`)."""
     return {name: float(result.extras[name]) for name in FINDER_MARKS if result.extras.get(name)}
+
+
+@dataclass(frozen=True)
+class FinderFacts:
+    """What a finder's run suggests. `case`: "suggested" (the loss fell, then blew up from
+    `blew_up_at`), "no_blowup" (it fell but never blew up: the end rate could go higher),
+    "no_fall" (the loss did not fall before its minimum, so there is no steepest stretch)."""
+
+    case: str
+    steepest: float | None
+    min_over_10: float | None
+    blew_up_at: float | None
+
+
+def finder_facts(result: Result) -> FinderFacts:
+    _, cut_at = finder_view(result)
+    marks = finder_marks(result)
+    if "steepest" not in marks:  # the minimum came within the first steps: no fall to read
+        case = "no_fall"
+    else:
+        case = "suggested" if cut_at is not None else "no_blowup"
+    return FinderFacts(case, marks.get("steepest"), marks.get("min_over_10"), cut_at)

@@ -1,16 +1,25 @@
-"""Optimizer comparison on MNIST (book figure 6-9)."""
+"""Optimizer comparison on MNIST (book figure 6-9), its curves while it trains, and the facts
+of its lesson."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import torch
 
 from core import data
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
-from core.train import Variant, fit, result, unique
+from core.train import Run, Variant, evaluate, fit, result, unique
+
+LIVE_POINTS = 50  # evaluations of the live curves over a run
+LIVE_SAMPLE = 1000  # training images the live curves measure the loss on: cheap next to training
+_live: dict[str, list[dict]] = {}  # live loss rows of runs in progress, keyed by spec key
+_live_guard = threading.Lock()
 
 BOOK_OPTIMIZERS = (
     OptimizerSpec.of("sgd", lr=0.01, book=True),
@@ -58,17 +67,52 @@ class OptimizerComparison(Spec):
         ]
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
+        """Train every optimizer; every `iterations / LIVE_POINTS` steps the loss on a fixed
+        sample of training images is published for `live_loss` (until the result is ready), and
+        the test set is measured once, at the end (as often as before)."""
+        with _live_guard:
+            _live[self.key()] = []
+        try:
+            return result(self._tested(self._train(progress, stop)))
+        finally:
+            with _live_guard:
+                _live.pop(self.key(), None)
+
+    def _train(self, progress: Progress | None, stop: Stop | None) -> Run:
+        variants = self.variants()
+        sample = data.subset(min(LIVE_SAMPLE, self.n_train or LIVE_SAMPLE), self.dataset, "train", self.seed)
         r = fit(
-            self.variants(),
+            variants,
             dataset=self.dataset,
             n_train=self.n_train,
             seed=self.seed,
+            n_test=None,
             batch_size=self.batch_size,
             steps=self.iterations,
+            eval_every=max(1, self.iterations // LIVE_POINTS),
+            eval_sets={"sample": sample},
+            on_eval=lambda step, metrics, groups: _publish(self.key(), variants, step, metrics),
             progress=progress,
             stop=stop,
         )
-        return result(r)
+        r.curves = r.curves[~r.curves["metric"].str.startswith("sample_")].reset_index(drop=True)
+        r.summary = r.summary.drop(columns=["sample_loss", "sample_acc"], errors="ignore")
+        return r
+
+    def _tested(self, r: Run) -> Run:
+        """`r` with each variant's test loss and accuracy (NaN where it diverged) in its summary
+        and, as `train` records an evaluation, in its curves at the last step trained."""
+        summary = r.summary
+        x, y = data.load(self.dataset, "test")
+        for g in r.groups:
+            dev = g.model.flat.device
+            loss, acc = evaluate(g.model, x.to(dev, torch.float32), y.to(dev))
+            for j, k in enumerate(g.indices):
+                live = pd.isna(summary.loc[k, "diverged_at"])
+                summary.loc[k, "test_loss"] = float(loss[j]) if live else np.nan
+                summary.loc[k, "test_acc"] = float(acc[j]) if live else np.nan
+        r.curves = pd.concat([r.curves, _test_rows(r.curves, summary)], ignore_index=True)
+        return r
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -89,3 +133,76 @@ class OptimizerComparison(Spec):
 
 def _opt_from_dict(d: dict) -> OptimizerSpec:
     return OptimizerSpec.from_dict(d)
+
+
+def _test_rows(curves: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The test-set evaluation as curve rows at the last step trained (as `train` records one)."""
+    last = curves[curves["metric"] == "loss"][["step", "epoch"]].max()
+    rows = summary.melt(id_vars=["variant"], value_vars=["test_loss", "test_acc"], var_name="metric").dropna()
+    if rows.empty:  # every variant diverged: nothing was tested
+        return curves.iloc[:0]
+    keys = summary.drop(columns=[c for c in summary if c not in curves or c in ("step", "value")])
+    return rows.assign(step=int(last["step"]), epoch=float(last["epoch"])).merge(keys, on="variant")[
+        list(curves.columns)
+    ]
+
+
+def _publish(key: str, variants: list[Variant], step: int, metrics: dict[str, np.ndarray]) -> list[int]:
+    """`on_eval` of the run: one live row per variant still training (none diverged)."""
+    rows = [
+        {"variant": v.name, "step": step, "value": float(loss), **v.keys}
+        for v, loss in zip(variants, metrics["sample_loss"])
+        if np.isfinite(loss)
+    ]
+    with _live_guard:
+        if key in _live:
+            _live[key].extend(rows)
+    return []
+
+
+def live_loss(spec: OptimizerComparison) -> pd.DataFrame:
+    """The sample loss of a run still in progress so far: variant, step, value and the key
+    columns (empty when none is running)."""
+    with _live_guard:
+        rows = list(_live.get(spec.key(), []))
+    return pd.DataFrame(rows, columns=["variant", "step", "value", "method", "lr"])
+
+
+LOWER = 0.9  # a method whose smoothed loss is below this share of SGD's has clearly beaten it
+
+
+@dataclass(frozen=True)
+class RaceOutcome:
+    """The facts of the MNIST race's lesson, from its summary: the variants that finished, lowest
+    final smoothed loss first, with their losses and test accuracies; those that diverged (id ->
+    step); and the book's expectation that plain SGD is the slowest: `sgd_slowest` True or False,
+    None where SGD is absent or alone. `beaten` are the variants below `LOWER` x SGD's loss."""
+
+    order: tuple[str, ...]
+    losses: dict[str, float]
+    accuracy: dict[str, float]
+    diverged: dict[str, int]
+    sgd: str | None
+    sgd_slowest: bool | None
+    beaten: tuple[str, ...]
+
+
+def outcome(summary: pd.DataFrame) -> RaceOutcome:
+    """The facts of a finished (or stopped) race from its summary frame."""
+    s = summary.set_index("variant")
+    done = s[s["diverged_at"].isna() & s["final_loss"].notna()].sort_values("final_loss")
+    acc = done["test_acc"] if "test_acc" in done else pd.Series(np.nan, index=done.index)
+    sgd = next((v for v in done.index if s.loc[v, "method"] == "sgd"), None)
+    slowest, beaten = None, ()
+    if sgd is not None and len(done) > 1:
+        slowest = done.index[-1] == sgd
+        beaten = tuple(v for v in done.index if done.loc[v, "final_loss"] < LOWER * done.loc[sgd, "final_loss"])
+    return RaceOutcome(
+        order=tuple(done.index),
+        losses={v: float(x) for v, x in done["final_loss"].items()},
+        accuracy={v: float(x) for v, x in acc.items()},
+        diverged={v: int(s.loc[v, "diverged_at"]) for v in s.index if pd.notna(s.loc[v, "diverged_at"])},
+        sgd=sgd,
+        sgd_slowest=slowest,
+        beaten=beaten,
+    )

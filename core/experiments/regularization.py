@@ -23,7 +23,7 @@ from core import data
 from core.dropout import dropped_units, expectation_gap
 from core.early_stopping import MONITORS, EarlyStopping
 from core.ensemble import growing_accuracy
-from core.nets import DROPOUT_SCALINGS, NetSpec
+from core.nets import DROPOUT_SCALINGS, BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
 from core.train import Group, Run, Variant, evaluate, fit, result, train, with_keys
@@ -257,6 +257,23 @@ def eval_curves(r: Run) -> pd.DataFrame:
     return r.curves[r.curves.metric.isin(EVAL_METRICS)].reset_index(drop=True)
 
 
+@torch.no_grad()
+def start_curves(
+    variants: list[Variant], sets: dict[str, tuple[torch.Tensor, torch.Tensor]], seed: int
+) -> pd.DataFrame:
+    """Loss and accuracy on each of `sets` before the first step (epoch 0), in `eval_curves`'
+    form: the curves then start where training starts. The weights are those `train` makes from
+    `seed` for variants without an `init_seed` of their own."""
+    model = BatchedMLP([v.net for v in variants], [seed if v.init_seed is None else v.init_seed for v in variants])
+    rows = []
+    for name, (x, y) in sets.items():
+        loss, acc = evaluate(model, x.float(), y)
+        for k, v in enumerate(variants):
+            rows += [(v.name, 0, 0.0, f"{name}_loss", float(loss[k])), (v.name, 0, 0.0, f"{name}_acc", float(acc[k]))]
+    frame = pd.DataFrame(rows, columns=["variant", "step", "epoch", "metric", "value"])
+    return with_keys(frame, variants)
+
+
 def split_curves(
     curves: pd.DataFrame, measure: str = "acc", splits: tuple[str, ...] = ("train", "test")
 ) -> pd.DataFrame:
@@ -349,7 +366,10 @@ class DecayVsL2(Spec):
 
     def run(self, progress: Progress | None = None, stop: Stop | None = None) -> Result:
         variants = self.variants()
-        rows: list[dict] = []
+        start = BatchedMLP([variants[0].net], [self.seed])
+        start.flatten()  # every variant starts from these weights (the run's seed)
+        norm = float(start.flat[0].norm())
+        rows = [{"variant": v.name, "step": 0, "weight_norm": norm, "pair_distance": 0.0} for v in variants]
 
         def record(step: int, metrics: dict, groups: list[Group]) -> None:
             if rows and rows[-1]["step"] == step:
@@ -453,6 +473,7 @@ class EarlyStoppingRun(Spec):
         per_epoch = math.ceil(len(x) / self.batch_size)
         es = EarlyStopping([1], self.monitor, self.patience, self.min_delta, self.restore_best)
         variants = self.variants()
+        sets = {"train": (x[pick], y[pick]), "val": (split.x_val, split.y_val)}
         r = train(
             variants,
             x,
@@ -461,7 +482,7 @@ class EarlyStoppingRun(Spec):
             steps=self.epochs * per_epoch,
             seed=self.seed,
             eval_every=per_epoch,
-            eval_sets={"train": (x[pick], y[pick]), "val": (split.x_val, split.y_val)},
+            eval_sets=sets,
             on_eval=es,
             progress=progress,
             stop=stop,
@@ -471,7 +492,8 @@ class EarlyStoppingRun(Spec):
         summary = final_summary(r, variants, {"train": (x, y), "test": (split.x_test, split.y_test)}, per_epoch)
         best = es.best_step(1)
         summary["kept_epoch"] = [math.nan, best / per_epoch if best and self.restore_best else math.nan]
-        return Result({"curves": eval_curves(r), "summary": summary}, complete=not r.stopped)
+        curves = pd.concat([start_curves(variants, sets, self.seed), eval_curves(r)], ignore_index=True)
+        return Result({"curves": curves, "summary": summary}, complete=not r.stopped)
 
     @classmethod
     def presets(cls) -> dict[str, Spec]:
@@ -560,13 +582,45 @@ def ensemble_bars(result: Result) -> pd.DataFrame:
     return bars[["variant", "remedy", "member", "kind", "test_acc"]]
 
 
-def ensemble_facts(result: Result) -> dict[str, float]:
-    """What the lesson compares: the members' mean test accuracy and the whole ensemble's."""
+MOST_GAIN = 0.75  # "most of the gain": this share of what the whole ensemble gains over its first member
+
+
+@dataclass(frozen=True)
+class EnsembleFacts:
+    """What an `Ensemble` result shows: the members' mean, best and worst test accuracy, the whole
+    ensemble's, and the dropout network's. `case`: "single" (one member: nothing to average),
+    "beats_best" (the ensemble beats every member, as the textbook expects), "beats_mean" (it
+    beats the typical member but not the best), "no_gain" (not the typical member either, within
+    `SAME_ACC`). `most_by`: how many members gave `MOST_GAIN` of the gain over the first member
+    (None where there was no gain)."""
+
+    members: int
+    mean_single: float
+    best_single: float
+    worst_single: float
+    ensemble: float
+    dropout: float
+    case: str
+    most_by: int | None
+
+
+def ensemble_facts(result: Result) -> EnsembleFacts:
     singles = result.frames["singles"]
-    return {
-        "mean_single": float(singles.test_acc[singles.member.notna()].mean()),
-        "ensemble": float(result.frames["ensemble"].test_acc.iloc[-1]),
-    }
+    members = singles.test_acc[singles.member.notna()].astype(float)
+    grow = result.frames["ensemble"].test_acc.astype(float).to_numpy()
+    mean, best, whole = float(members.mean()), float(members.max()), float(grow[-1])
+    if len(grow) == 1:
+        case = "single"
+    elif whole > best:
+        case = "beats_best"
+    elif whole > mean + SAME_ACC:
+        case = "beats_mean"
+    else:
+        case = "no_gain"
+    gain = grow - grow[0]
+    most_by = int(np.argmax(gain >= MOST_GAIN * gain[-1])) + 1 if gain[-1] > 0 else None
+    dropout = singles.test_acc[singles.remedy == "dropout"]
+    return EnsembleFacts(len(grow), mean, best, float(members.min()), whole, float(dropout.iloc[0]), case, most_by)
 
 
 def dropout_expectation(p: float, samples: int = 4000) -> dict[str, float]:
@@ -596,3 +650,252 @@ def test_logits(r: Run, x: torch.Tensor, chunk: int = 5000) -> torch.Tensor:
             out = torch.empty(len(rows_of(r.groups)), *logits.shape[1:])
         out[g.indices] = logits
     return out
+
+
+# What the lessons call a change. Accuracies and gaps are fractions (0.01 = one percentage point).
+FITS = 0.9  # the network without a remedy has fit its training images from this train accuracy on
+MEMORIZED = 0.99  # ... and has memorized them from this one on
+WIDE_GAP = 0.05  # a train-test gap from five points on is overfitting worth a lesson
+NARROWED = 0.01  # a remedy narrows (or widens) the gap when it moves it by more than a point
+UNDERFIT = 0.5  # a network that gets fewer than half of its training images right underfits
+SAME_ACC = 0.002  # test accuracies within 0.2 points count as the same
+SPARSE = 0.25  # L1 made a sparse network when at least this share of its weights is exactly zero
+
+
+@dataclass(frozen=True)
+class RemedyFacts:
+    """One remedy's final numbers (whole training set and test set) and how they compare with
+    the network without a remedy: `narrowed` / `widened` the gap by more than `NARROWED`, test
+    accuracy `test_change` (None where the run has no such network or either diverged); where
+    early stopping stopped and which epoch's weights it kept (None: it did not)."""
+
+    variant: str
+    train_acc: float
+    test_acc: float
+    gap: float
+    diverged: bool
+    underfit: bool
+    narrowed: bool
+    widened: bool
+    test_change: float | None
+    stopped_epoch: float | None
+    kept_epoch: float | None
+
+
+@dataclass(frozen=True)
+class OverfittingFacts:
+    """What an `Overfitting` result shows. `case` is about the network without a remedy:
+    "memorized" (train accuracy ≥ `MEMORIZED` and a gap ≥ `WIDE_GAP`: the book's picture),
+    "overfit" (a wide gap without memorizing), "close" (a gap below `WIDE_GAP`: little to
+    remedy), "unfit" (train accuracy below `FITS`: too few epochs to overfit yet), "diverged",
+    or "no_baseline" (no such network in the run). `best` is the variant with the best test
+    accuracy; the L1 and weight-decay facts are None where those remedies are absent."""
+
+    case: str
+    baseline: RemedyFacts | None
+    remedies: tuple[RemedyFacts, ...]  # the others, in the run's order
+    best: str | None
+    l1: L1Facts | None
+    decay: DecayFacts | None
+
+
+@dataclass(frozen=True)
+class L1Facts:
+    """L1's measured sparsity: the share of weights exactly zero (`sparse` from `SPARSE` on),
+    and how far its soft-threshold step can move a weight toward zero: lr·λ per step and
+    `run_pull` over the whole run (a weight larger than that can never reach zero)."""
+
+    exact_zero: float
+    sparse: bool
+    step_pull: float
+    run_pull: float
+
+
+@dataclass(frozen=True)
+class DecayFacts:
+    """Decay in the optimizer multiplies every parameter by `step_factor` = 1 − lr·λ per step,
+    by `run_factor` over the whole run (before the gradient steps pull the other way)."""
+
+    method: str
+    step_factor: float
+    run_factor: float
+
+
+def remedy_facts(summary: pd.DataFrame) -> dict[str, RemedyFacts]:
+    """Every variant's `RemedyFacts`, by id, in the run's order."""
+    rows = summary.set_index("variant")
+    base = rows.loc["none"] if "none" in rows.index else None
+    base_ok = base is not None and pd.isna(base.diverged_at)
+    out = {}
+    for v, row in rows.iterrows():
+        diverged = pd.notna(row.diverged_at)
+        compare = base_ok and not diverged and v != "none"
+        out[v] = RemedyFacts(
+            v,
+            float(row.train_acc),
+            float(row.test_acc),
+            float(row.gap),
+            diverged,
+            bool(not diverged and row.train_acc < UNDERFIT),
+            bool(compare and row.gap < base.gap - NARROWED),
+            bool(compare and row.gap > base.gap + NARROWED),
+            float(row.test_acc - base.test_acc) if compare else None,
+            _none_if_nan(float(row.stopped_epoch)),
+            _none_if_nan(float(getattr(row, "kept_epoch", math.nan))),
+        )
+    return out
+
+
+def baseline_case(base: RemedyFacts | None) -> str:
+    """The `OverfittingFacts.case` of the network without a remedy."""
+    if base is None:
+        return "no_baseline"
+    if base.diverged:
+        return "diverged"
+    if base.train_acc < FITS:
+        return "unfit"
+    if base.gap < WIDE_GAP:
+        return "close"
+    return "memorized" if base.train_acc >= MEMORIZED else "overfit"
+
+
+def overfitting_facts(spec: Overfitting, result: Result) -> OverfittingFacts:
+    """The facts every lesson of an `Overfitting` run words: the baseline's case, each remedy
+    against it, the best test accuracy, L1's sparsity and the optimizer's decay factor."""
+    found = remedy_facts(result.frames["summary"])
+    base = found.pop("none", None)
+    alive = [f for f in (base, *found.values()) if f is not None and not f.diverged]
+    best = max(alive, key=lambda f: f.test_acc).variant if alive else None
+    l1 = None
+    zeros = result.extras.get("zeros", {}).get("l1")
+    if zeros is not None:
+        pull = spec.lr * spec.l1
+        l1 = L1Facts(zeros["exact_zero"], zeros["exact_zero"] >= SPARSE, pull, pull * spec.steps)
+    decay = None
+    if "weight_decay" in spec.regularizer:
+        factor = 1.0 - spec.lr * spec.l2
+        decay = DecayFacts(spec.variant("weight_decay").optimizer.method, factor, factor**spec.steps)
+    return OverfittingFacts(baseline_case(base), base, tuple(found.values()), best, l1, decay)
+
+
+VISIBLE_DECAY = 0.9  # decoupled decay shows in ‖W‖ when it alone would shrink it below 90 % over the run
+SAME_PATH = 1e-4  # two forms follow one path while their weights differ by less than this, relative to ‖W‖
+
+
+@dataclass(frozen=True)
+class DecayDemoFacts:
+    """What the L2-vs-decoupled-decay demo shows: the common starting ‖W‖, each variant's final
+    ‖W‖ (by id), which shrank most and least, whether SGD's two forms stayed on one path
+    (`SAME_PATH`) and Adam's parted, and the size of AdamW's decoupled decay: lr·λ per step,
+    `adamw_factor` = (1 − lr·λ)^steps over the run, `adamw_visible` below `VISIBLE_DECAY`.
+    `expected` is the textbook account: AdamW shrinks the weights more than Adam with L2."""
+
+    steps: int
+    start: float
+    end: dict[str, float]
+    most: str
+    least: str
+    sgd_same: bool
+    sgd_distance: float
+    adam_distance: float
+    adamw_step: float
+    adamw_factor: float
+    adamw_visible: bool
+    expected: bool
+
+
+def decay_demo_facts(spec: DecayVsL2, result: Result) -> DecayDemoFacts:
+    paths = result.frames["paths"]
+    first = paths[paths.step == paths.step.min()]
+    last = paths[paths.step == paths.step.max()].set_index("variant")
+    end = last.weight_norm.astype(float).to_dict()
+    sgd_distance, adam_distance = float(last.pair_distance["sgd_l2"]), float(last.pair_distance["adam_l2"])
+    step = spec.adam_lr * spec.lam
+    factor = (1.0 - step) ** int(paths.step.max())
+    return DecayDemoFacts(
+        int(paths.step.max()),
+        float(first.weight_norm.iloc[0]),
+        end,
+        min(end, key=end.get),
+        max(end, key=end.get),
+        sgd_distance <= SAME_PATH * end["sgd_l2"],
+        sgd_distance,
+        adam_distance,
+        step,
+        factor,
+        factor < VISIBLE_DECAY,
+        end["adamw"] < end["adam_l2"],
+    )
+
+
+@dataclass(frozen=True)
+class EarlyStoppingFacts:
+    """What an `EarlyStoppingRun` shows. The network without early stopping traces the whole
+    validation curve: its monitored metric was best at `best_epoch` (`best_value`) and ended at
+    `last_value` (`worsened`: it ended worse than its best). Early stopping stopped at
+    `stopped_epoch` (None: never) and kept `kept_epoch`'s weights. `case` compares the test
+    accuracies: "helped", "hurt" or "same" (within `SAME_ACC`). `acc_rose_after`: the monitor is
+    the loss and validation accuracy still rose after the kept epoch, which is why keeping that
+    epoch can cost accuracy. `lecture`: the printed numbers and this run's, where the settings
+    are the lecture's."""
+
+    epochs: int
+    monitor: str
+    best_epoch: float
+    best_value: float
+    last_value: float
+    worsened: bool
+    stopped_epoch: float | None
+    kept_epoch: float | None
+    test_none: float
+    test_es: float
+    test_change: float
+    case: str
+    acc_rose_after: bool
+    val_acc_kept: float | None
+    val_acc_last: float
+    lecture: dict[str, float] | None
+
+
+def early_stopping_facts(spec: EarlyStoppingRun, result: Result) -> EarlyStoppingFacts:
+    summary = result.frames["summary"].set_index("variant")
+    curves = result.frames["curves"]
+    full = curves[curves.variant == "none"]
+    val = full[full.metric == spec.monitor].set_index("epoch").value
+    acc = full[full.metric == "val_acc"].set_index("epoch").value
+    best_epoch = float(val.idxmin() if spec.monitor == "val_loss" else val.idxmax())
+    worse = val.iloc[-1] > val[best_epoch] if spec.monitor == "val_loss" else val.iloc[-1] < val[best_epoch]
+    none, es = summary.loc["none"], summary.loc["early_stopping"]
+    change = float(es.test_acc - none.test_acc)
+    case = "same" if abs(change) < SAME_ACC else "helped" if change > 0 else "hurt"
+    kept = None if pd.isna(es.kept_epoch) else float(es.kept_epoch)
+    acc_kept = None if kept is None or kept not in acc.index else float(acc[kept])
+    lecture = None
+    if spec.lecture_comparable:
+        printed = EarlyStoppingRun.LECTURE
+        lecture = {
+            "train_printed": printed["train_acc"],
+            "test_printed": printed["test_acc"],
+            "train": float(none.train_acc),
+            "test": float(none.test_acc),
+            "train_diff": float(none.train_acc - printed["train_acc"]),
+            "test_diff": float(none.test_acc - printed["test_acc"]),
+        }
+    return EarlyStoppingFacts(
+        spec.epochs,
+        spec.monitor,
+        best_epoch,
+        float(val[best_epoch]),
+        float(val.iloc[-1]),
+        bool(worse),
+        None if pd.isna(es.stopped_epoch) else float(es.stopped_epoch),
+        kept,
+        float(none.test_acc),
+        float(es.test_acc),
+        change,
+        case,
+        spec.monitor == "val_loss" and acc_kept is not None and float(acc.iloc[-1]) > acc_kept + SAME_ACC,
+        acc_kept,
+        float(acc.iloc[-1]),
+        lecture,
+    )

@@ -1,12 +1,15 @@
 """The batch norm page: defaults, extreme knobs, presets, tiny training runs of each tab, and
 the same runs read in Korean."""
 
+import re
+
 import pytest
 
-from core.experiments.batchnorm import PLACEMENTS, BatchNormComparison, BatchNormGrid, BatchNormInference
+from core import batchnorm as bn
+from core.experiments.batchnorm import LEARNED, PLACEMENTS, BatchNormComparison, BatchNormGrid, BatchNormInference
 from tests.app.apptest import open_page, train_and_wait
 from tests.app.reading import names, shown
-from ui import i18n
+from ui import i18n, runner
 from ui.i18n import catalog
 
 P = "batch_norm"
@@ -19,6 +22,34 @@ def test_defaults_and_korean():
     at.run()
     assert not at.exception
     assert at.title[0].value == "배치 정규화"
+
+
+def lesson_of(at, fragment: str) -> str:
+    """The rendered lesson that contains `fragment`."""
+    found = [s.value for s in at.success if fragment in s.value]
+    assert len(found) == 1, [s.value for s in at.success]
+    return found[0]
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers a sentence quotes ("93.1%", "0.000", "12")."""
+    return re.findall(r"\d+(?:\.\d+)?%?", text)
+
+
+def test_walkthrough_lesson_quotes_the_table_and_the_shares():
+    at = open_page(P)
+    at.slider(key=f"{P}.walk.batch_size").set_value(8)
+    at.slider(key=f"{P}.walk.gamma").set_value(3.0)
+    at.slider(key=f"{P}.walk.beta").set_value(1.0)
+    at.run()
+    text = lesson_of(at, "batch of 8 images")
+    table = at.dataframe[0].value.to_string()
+    shares = {m.value for m in at.metric}
+    quoted = [n for n in numbers(text.split("·", 1)[1]) if n != "8"]
+    assert quoted and all(n in table or n in shares for n in quoted), (quoted, table, shares)
+    at.slider(key=f"{P}.walk.batch_size").set_value(1)
+    at.run()
+    assert "β = 1.000" in lesson_of(at, "batch of one")
 
 
 def test_walkthrough_extremes():
@@ -45,8 +76,26 @@ def test_grid_tiny_run_and_preset():
     at.number_input(key=f"{P}.grid.n_train").set_value(200)
     at.number_input(key=f"{P}.grid.epochs").set_value(1)
     at.run()
-    train_and_wait(at, f"{P}.grid.train", BatchNormGrid(n_train=200, epochs=1))
+    spec = BatchNormGrid(n_train=200, epochs=1)
+    train_and_wait(at, f"{P}.grid.train", spec)
     assert at.select_slider(key=f"{P}.grid.scale")  # the large panel's chooser appears with the result
+    summary = runner.store().get(spec).frames["summary"]
+    learned = summary[summary.final_acc >= LEARNED].groupby("bn").size()
+    text = lesson_of(at, "Counting a network")
+    n = len(spec.scales)
+    assert f"BN learned at {learned.get(True, 0)} of the {n} scales, no BN at {learned.get(False, 0)}" in text
+    assert "book's settings (figures" not in text  # one epoch on 200 images is not the book's run
+    assert any("ε = 1e-06" in c.value for c in at.caption)  # the run's ε, said beside the chart
+
+
+def test_grid_warns_about_a_batch_of_one_before_training():
+    at = open_page(P)
+    at.number_input(key=f"{P}.grid.batch_size").set_value(1)
+    at.run()
+    assert any("batch of one" in w.value for w in at.warning)
+    at.number_input(key=f"{P}.grid.batch_size").set_value(4)
+    at.run()
+    assert any("Batches of 4" in w.value for w in at.warning)
 
 
 def test_comparison_tabs_tiny_runs():
@@ -67,6 +116,11 @@ def test_comparison_tabs_tiny_runs():
     at.radio(key=f"{P}.lr.metric.en").set_value("test_acc")
     at.run()
     assert not at.exception
+    text = lesson_of(at, "Test accuracy at the end")
+    cells = {c for d in at.dataframe if "Test accuracy" in d.value for c in d.value["Test accuracy"]}
+    quoted = re.findall(r"\d+\.\d%", text)
+    assert quoted and set(quoted) <= cells  # every accuracy quoted is the table's, as printed there
+    assert "after activation" not in text  # only the variants present are named
 
     at.number_input(key=f"{P}.place.depth").set_value(2)
     at.number_input(key=f"{P}.place.epochs").set_value(1)
@@ -76,6 +130,10 @@ def test_comparison_tabs_tiny_runs():
     at.slider(key=f"{P}.place.epoch").set_value(0)
     at.run()
     assert not at.exception
+    stds = {format(x, ".3g") for x in runner.store().get(spec).frames["layer_stats"]["std"]}
+    spread = lesson_of(at, "Standard deviation of what")
+    quoted = re.findall(r"\d+(?:\.\d+)?(?:e-?\d+)?", spread.split(":", 1)[1])
+    assert quoted and set(quoted) <= stds  # the spreads quoted are the run's, as the tooltips print them
 
 
 def test_no_learning_rate_is_a_message_not_a_traceback():
@@ -88,7 +146,18 @@ def test_no_learning_rate_is_a_message_not_a_traceback():
 
 def test_inference_run():
     at = open_page(P)
-    train_and_wait(at, f"{P}.tiny.train", BatchNormInference())
+    at.slider(key=f"{P}.run.momentum").set_value(0.02)
+    at.slider(key=f"{P}.run.steps").set_value(40)
+    at.run()
+    running = [c.value for c in at.caption if "After 40 steps" in c.value][0]
+    assert "still remembers its start" in running  # 0.98^40 is far above 5 %
+    est = bn.running_estimates(16, 0.02, 40)
+    assert f"{est['running'].iloc[-2]:.4f}" in running and f"{est['population'].iloc[-1]:.4f}" in running
+    spec = BatchNormInference()
+    train_and_wait(at, f"{P}.tiny.train", spec)
+    accs = {f"{a:.1%}" for a in runner.store().get(spec).frames["by_batch"]["accuracy"]}
+    quoted = re.findall(r"\d+\.\d%", lesson_of(at, "Predicted in chunks"))
+    assert quoted and set(quoted) <= accs
 
 
 def tiny_runs(at) -> None:

@@ -1,5 +1,7 @@
 """The gradient-checking page with extreme knobs and a planted bug, in both languages."""
 
+import re
+
 import pytest
 
 from tests.app.apptest import open_page
@@ -51,3 +53,11 @@ def test_korean_names_the_activations(page):
     assert select.value == "relu"
     assert "leaky_relu" not in select.options and "Linear (none)" not in select.options
     assert not untranslated(page)
+
+
+def test_the_lesson_quotes_this_checks_errors(page):
+    page.select_slider(key=f"{P}.eps").set_value(1e-12).run()  # off the defaults: a false alarm
+    lesson = next(e.value for e in page.success if "take away" in e.value)
+    table = page.dataframe[0].value
+    errors = re.findall(r"\d\.\d\de-\d\d", lesson)
+    assert errors and set(errors) <= set(table.iloc[:, 2]) and "1e-12" in lesson

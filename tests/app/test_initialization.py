@@ -8,10 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.activations import CURVES
+from core.experiments.initialization import STEADY_PER_LAYER, DepthProfile, InitHistograms
 from core.nets import INITS
 from tests.app.apptest import open_page
 from ui import i18n, runner
-from ui.i18n import catalog
+from ui.i18n import catalog, number
 
 
 def errors(at: AppTest) -> list:
@@ -131,6 +132,8 @@ def test_every_tab_trains_through_the_runner(lang, monkeypatch):
     at.number_input(key="initsym.steps").set_value(4)
     at.number_input(key="initsym.width").set_value(n)
     train(at, "initsym.train")
+    accuracies = set(at.dataframe[-1].value.iloc[:, 2])
+    assert {a for a in numbers(lessons(at)[1]) if a.endswith("%")} <= accuracies  # the table's figures
     at.slider(key="initdepth.depth").set_value(n)
     at.number_input(key="initdepth.width").set_value(8)
     at.number_input(key="initdepth.steps").set_value(2)
@@ -142,7 +145,64 @@ def test_every_tab_trains_through_the_runner(lang, monkeypatch):
     at.number_input(key="initmnist.iterations").set_value(n)
     at.multiselect(key=f"initmnist.activations.{lang}").set_value(["relu", "sigmoid"])
     train(at, "initmnist.train")
+    table = at.dataframe[-1].value
+    said = lessons(at)[-1]
+    assert numbers(said) & set(table.iloc[:, 1])  # the best loss is the table's, as printed
+    assert "6-15" not in said  # off the book's settings: no printed figure compared
     if lang == "ko":
         assert not leaks(at), leaks(at)
-        table = at.dataframe[-1].value
         assert "He 정규분포 · 시그모이드" in table.iloc[:, 0].tolist()  # init and activation, in Korean
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]\d+)?%?")
+
+
+def lessons(at: AppTest) -> list[str]:
+    return [str(s.value) for s in at.success]
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers a lesson quotes, as written (signs dropped)."""
+    return set(NUMBER.findall(text))
+
+
+def test_histogram_lesson_follows_the_run_off_the_preset():
+    """tanh with Xavier, one layer shallower than the book's: the verdict quotes this run's stds
+    and per-layer ratio, says the spread shrinks, and names only the variant drawn."""
+    at = open_page("initialization")
+    at.button(key="inithist.preset.tanh_xavier").click()
+    at.run()
+    at.number_input(key="inithist.depth").set_value(4)
+    at.run()
+    assert not errors(at)
+    text = lessons(at)[0]
+    stats = InitHistograms(activation="tanh", inits=("xavier",), depth=4).run().frames["stats"]
+    stds = stats.sort_values("layer").act_std.to_numpy()
+    ratio = (stds[-1] / stds[1]) ** 0.5
+    quoted = {number(stds[0]), number(stds[-1]), f"{ratio:.0%}"}
+    assert quoted <= numbers(text), text
+    thresholds = {f"{STEADY_PER_LAYER:.0%}", "0", "1", "2", "4"}  # layers, limits, slopes (1/4, 1, 0)
+    assert numbers(text) <= quoted | thresholds | {"10"}, text  # nothing the run did not produce
+    assert "Xavier (1/√n)" in text and "Normal" not in text
+    assert "fades" in text and "intact" not in text  # the spread shrinks: the verdict says so
+    assert "figure" not in text  # off the book's settings no printed figure is compared
+
+
+def test_depth_lesson_quotes_the_gradient_and_sigmoid_slope():
+    """Off the sigmoid preset (8 layers of 32): the lesson quotes this profile's gradients at the
+    first and last layer and explains Xavier's vanishing by sigmoid's slope."""
+    at = open_page("initialization")
+    at.button(key="initdepth.preset.sigmoid").click()
+    at.run()
+    at.slider(key="initdepth.depth").set_value(8)
+    at.number_input(key="initdepth.width").set_value(32)
+    at.run()
+    assert not errors(at)
+    text = lessons(at)[-1]
+    spec = DepthProfile(activation="sigmoid", inits=("normal", "xavier"), init_std=1.0, depth=8, width=32, steps=0)
+    p = spec.run().frames["profile"].sort_values("layer")
+    for init in ("normal", "xavier"):
+        signal = p[p.variant == init].signal.to_numpy()
+        assert {number(signal[0], 3), number(signal[-1], 3)} <= numbers(text), (init, text)
+    assert "1/4" in text and "vanishes" in text and "narrow band" not in text
+    assert "Normal (σ = 1)" in text and "He normal" not in text  # only the variants drawn are named

@@ -1,12 +1,16 @@
 """The learning-rate page: the landscape with its presets and extreme rates, and the MNIST
 sweep, schedules and finder run in the background, in English and Korean."""
 
+import re
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core.experiments.learning_rate import LRFinder, LRSweep, ScheduleComparison
 from tests.app.apptest import open_page, train_and_wait
 from tests.app.reading import untranslated
 from ui import runner
+from ui.i18n import number, t
 
 P = "learning_rate"
 
@@ -29,6 +33,9 @@ def test_presets_and_extreme_learning_rate(page):
     page.button(key=f"{P}.walk.preset.diverge").click().run()
     assert not page.exception
     assert "Diverged" in texts(page)
+    step = re.search(r"step (\d+)", page.error[0].value).group(1)
+    walk = next(e.value for e in page.success if t("common.lesson") in e.value)
+    assert "η = 10 " in walk and f"(step {step})" in walk  # the rate and the step of this walk
     page.button(key=f"{P}.walk.preset.crawl").click().run()
     assert "Slow" in texts(page)
     page.radio(key=f"{P}.walk.landscape.en").set_value("well_2d").run()
@@ -65,6 +72,16 @@ def test_mnist_runs_show_their_results(page, prefix, spec):
     train_and_wait(page, f"{k}.train", spec)
     assert runner.stored(spec) is not None
     assert not any("failed" in e.value for e in page.error)
+    walk, lesson = [e.value for e in page.success if t("common.lesson") in e.value]  # the landscape's, the run's
+    shown = " ".join([*(d.value.to_string() for d in page.dataframe), *(m.value for m in page.metric)])
+    shown += " ".join([*(c.value for c in page.caption), "10", "2%"])  # the run's steps; a tie's margin
+    if prefix == "finder":
+        shown += f" {number(spec.lr_min, 3)} {number(spec.lr_max, 3)}"
+    assert numbers(lesson) <= numbers(shown), lesson
+
+
+def numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?%?", text))
 
 
 def test_a_korean_sweep_names_its_rates_in_korean():
@@ -76,3 +93,29 @@ def test_a_korean_sweep_names_its_rates_in_korean():
     runs = at.dataframe[0].value["실행"].tolist()
     assert runs == ["학습률 0.001", "학습률 0.01", "학습률 0.1", "학습률 1", "학습률 10"]
     assert not untranslated(at)
+
+
+def progress_lines() -> None:
+    """A script that draws the runner's progress line for a phase and for a plain string."""
+    import streamlit as st
+
+    from core.spec import Phase
+    from ui import runner
+
+    st.text(runner.progress_text(0.25, Phase("epoch", 3, 1200), 4.2))
+    st.text(runner.progress_text(0.5, Phase("data"), 1.0))
+    st.text(runner.progress_text(0.75, "step 5/10", 9.0))
+
+
+@pytest.mark.parametrize(
+    "lang, lines",
+    [
+        ("en", ["Epoch 3 of 1,200 · 25% done · 4 s", "Loading the data · 50% done · 1 s", "75% done · 9 s"]),
+        ("ko", ["1,200에포크 중 3에포크 · 25% 완료 · 4초", "데이터를 불러오는 중 · 50% 완료 · 1초", "75% 완료 · 9초"]),
+    ],
+)
+def test_the_progress_line_names_the_phase_in_the_readers_language(lang, lines):
+    at = AppTest.from_function(progress_lines)
+    at.session_state["lang"] = lang
+    at.run()
+    assert [e.value for e in at.text] == lines

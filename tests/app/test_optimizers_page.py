@@ -1,18 +1,24 @@
 """The home page and the Optimizers page run with defaults, every preset and extreme knobs."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import playground
 from core.experiments.optimizers import OptimizerComparison
+from core.optimizers import METHODS
+from core.playground import PRESETS
 from core.spec import Result
 from core.store import Store
+from core.surfaces import SURFACES
 from core.train import with_keys
 from tests.app.apptest import open_page
 from ui import runner
+from ui.i18n import t
 
 
 def charts(at: AppTest) -> int:
@@ -33,16 +39,89 @@ def test_optimizers_defaults_draw_the_book_figure(lang):
     assert not at.error and not at.warning
 
 
-@pytest.mark.parametrize("preset", ["book", "knou", "knou_adaptive"])
+NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[+-]\d+)?")
+
+
+def lesson_text(at: AppTest) -> str:
+    return at.success[-1].value
+
+
+def named_only(text: str, present: list[str]) -> bool:
+    """Whether `text` names no optimizer other than those `present` (English names)."""
+    absent = [m.label for key, m in METHODS.items() if key not in present]
+    return not any(re.search(rf"\b{re.escape(name)}\b", text) for name in absent)
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
 def test_each_playground_preset(preset):
     at = open_page("optimizers")
     at.button(key=f"opt2d.preset.{preset}").click()
     at.run()
     assert not at.exception and not at.error
     assert charts(at) >= 2
-    if preset == "knou":
-        table = at.dataframe[0].value
-        assert table.shape[0] == 3 and any("printed" in str(c).lower() for c in table.columns)
+    assert at.selectbox(key="opt2d.surface.en").value == PRESETS[preset].surface
+    assert named_only(lesson_text(at), list(PRESETS[preset].methods))
+    table = at.dataframe[0].value
+    if preset.startswith("knou"):  # the lecture's printed points, "—" where it printed none
+        printed = table["Lecture's printed result"].tolist()
+        assert "None" not in printed and ("—" in printed) == (preset == "knou_adaptive")
+
+
+def test_off_the_preset_the_lesson_quotes_the_new_run():
+    """The lecture's adaptive race with AdaGrad's rate moved and Nesterov added: every number in
+    the lesson is a number of the table (or the steps, rates and thresholds it names), and it
+    names only the racing methods."""
+    at = open_page("optimizers")
+    at.button(key="opt2d.preset.knou_adaptive").click()
+    at.run()
+    at.multiselect(key="opt2d.methods.en").set_value(["sgd", "adagrad", "nesterov"])
+    at.number_input(key="opt2d.adagrad.lr").set_value(1.2)
+    at.run()
+    assert not at.exception
+    text, table = lesson_text(at), at.dataframe[0].value
+    assert named_only(text, ["sgd", "adagrad", "nesterov"]) and "Nesterov" in text
+    sentence = t("optimizers.lesson_surface_knou")
+    allowed = set(NUMBER.findall(table.to_string())) | set(NUMBER.findall(sentence)) | {"100", "0.01", "1.2"}
+    assert set(NUMBER.findall(text)) <= allowed
+    assert table["Loss"].iloc[1] in text  # AdaGrad's new final loss is quoted
+
+
+def test_choosing_a_surface_loads_its_start_and_rates():
+    at = open_page("optimizers")
+    at.selectbox(key="opt2d.surface.en").set_value("rosenbrock")
+    at.run()
+    race = PRESETS[playground.SURFACE_PRESETS["rosenbrock"]]
+    assert (at.number_input(key="opt2d.x0").value, at.number_input(key="opt2d.y0").value) == SURFACES[
+        "rosenbrock"
+    ].start
+    assert at.number_input(key="opt2d.steps").value == race.steps
+    assert at.multiselect(key="opt2d.methods.en").value == list(race.methods)
+    assert at.number_input(key="opt2d.sgd.lr").value == race.methods["sgd"]["lr"]
+    assert "Rosenbrock" in lesson_text(at) and not at.exception
+
+
+def test_the_step_slider_follows_the_number_of_steps():
+    at = open_page("optimizers")
+    at.number_input(key="opt2d.steps").set_value(80)
+    at.run()
+    assert at.slider(key="opt2d.scrub").value == 80
+    at.slider(key="opt2d.scrub").set_value(10)
+    at.run()
+    assert at.slider(key="opt2d.scrub").value == 10  # the reader's own choice stays while steps stay
+    at.number_input(key="opt2d.steps").set_value(20)
+    at.run()
+    assert at.slider(key="opt2d.scrub").value == 20
+
+
+def test_a_start_off_the_map_and_a_loss_of_zero_keep_the_charts():
+    at = open_page("optimizers")
+    at.number_input(key="opt2d.x0").set_value(40.0)
+    at.run()
+    assert not at.exception and charts(at) >= 5
+    at.number_input(key="opt2d.x0").set_value(0.0)
+    at.number_input(key="opt2d.y0").set_value(0.0)  # the minimum itself: every loss is exactly 0
+    at.run()
+    assert not at.exception and any("log axis" in c.value for c in at.caption)
 
 
 def test_extreme_knobs_show_divergence_not_an_exception():
@@ -183,5 +262,28 @@ def test_the_mnist_results_in_korean_name_the_optimizers_in_korean():
         assert results.iloc[:, 0].tolist() == ["SGD", "모멘텀", "AdaGrad", "Adam"]
         assert not any(v.name in results.to_string() for v in spec.variants() if v.name != "sgd")  # no raw ids
         assert not english_names_shown(at)
+    finally:
+        Store().delete([spec.key()])
+
+
+def test_the_mnist_lesson_follows_its_table():
+    """A stored race where Adam ends above SGD and AdaGrad diverged: the lesson names the lowest
+    and highest from the table, with the table's figures, says SGD is not the slowest, and names
+    the diverged optimizer."""
+    spec = OptimizerComparison()
+    stored = stored_result(spec)
+    summary = stored.frames["summary"]
+    summary["final_loss"] = [0.41, 0.2, np.nan, 0.75]  # sgd, momentum, adagrad, adam
+    summary["test_acc"] = [0.9, 0.95, np.nan, 0.85]
+    summary["diverged_at"] = pd.array([None, None, 7, None], dtype="Int64")
+    Store().put(spec, stored, 1.0)
+    try:
+        at = open_page("optimizers")
+        assert not at.exception
+        text, table = lesson_text(at), at.dataframe[-1].value
+        assert "Momentum: 0.2, with a test accuracy of 95.00%" in text and "Adam: 0.75" in text
+        assert "not the slowest" in text and "AdaGrad at iteration 7" in text
+        figures = set(NUMBER.findall(text.replace("figure 6-9", "")))
+        assert figures <= set(NUMBER.findall(table.to_string())) | {"10", "90", "0.01"}  # iterations, share, SGD's rate
     finally:
         Store().delete([spec.key()])

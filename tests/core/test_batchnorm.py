@@ -219,3 +219,31 @@ def test_linear_share_counts_each_stage():
     normalized = df[df.stage == "normalized"]["value"]
     assert share["normalized"] == pytest.approx(float((normalized.abs() < bn.LINEAR_ZONE).mean()))
     assert share["normalized"] > 0.7 > share["scaled"]  # gamma 5 pushes most values into the curved parts
+
+
+def test_walk_facts_follow_the_batch():
+    facts = bn.walk_facts(bn.walkthrough(32, 2.0, 0.5))
+    assert facts.case == "unit_spread" and facts.batch_size == 32
+    assert facts.std["scaled"][0] == pytest.approx(2.0, abs=0.01) and facts.mean["scaled"][1] == pytest.approx(0.5)
+    one = bn.walk_facts(bn.walkthrough(1, 1.0, 0.0))
+    assert one.case == "batch_one" and one.std["normalized"] == (0.0, 0.0)
+
+
+def test_running_facts_say_when_the_start_is_not_forgotten():
+    slow = bn.running_facts(bn.running_estimates(16, 0.01, 10), 0.01)
+    assert not slow.forgotten and not slow.settled and slow.steps_to_forget == 299  # 0.99^299 < 0.05
+    est = bn.running_estimates(256, 0.1, 200)
+    fast = bn.running_facts(est, 0.1)
+    last = est[est.step == 200].set_index("statistic")
+    assert fast.forgotten and fast.running["var"] == last.loc["var", "running"]
+
+
+def test_bn_inputs_spread_is_squashed_when_the_variance_is_below_epsilon():
+    x = torch.randn(64, SIZES[0])
+    specs = [NetSpec(SIZES, "relu", "normal", init_std=s, batchnorm=True, bn_eps=1e-2) for s in (1.0, 1e-3)]
+    model = BatchedMLP(specs, seeds=[0, 0])
+    before = [b.clone() for b in model.buffers()]
+    spread = bn.bn_inputs_spread(model, x)
+    assert spread[0] > 0.9 and spread[1] < 0.1
+    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers()))  # looking changes nothing
+    assert "normalize" not in vars(model)  # the spy is gone

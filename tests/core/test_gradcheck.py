@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 
+from core import gradcheck
 from core.gradcheck import GradCheckSpec, band, check, forward, relative_error, setup
 
 
@@ -96,3 +97,16 @@ def test_readings_and_notes():
     assert notes(one, check(one))[0] == "batch_one"  # the vacuous pass is what to say first
     tiny = GradCheckSpec(depth=1, eps=TINY_EPS / 10)
     assert "tiny_eps" in notes(tiny, check(tiny))
+
+
+def test_facts_tell_a_false_alarm_from_a_caught_bug():
+    tiny = gradcheck.GradCheckSpec(eps=1e-12)
+    f = gradcheck.facts(tiny, gradcheck.check(tiny))  # no bug, yet the check is not clean: ε's fault
+    assert f.case == "false_alarm" and f.reason == "tiny_eps" and f.flagged and f.worst_error > gradcheck.GREAT
+    bug = gradcheck.GradCheckSpec(bug="weight", bug_layer=1)
+    checks = gradcheck.check(bug)
+    f = gradcheck.facts(bug, checks)
+    assert f.case == "caught" and f.flagged == ("W1",) and f.worst == "W1"
+    assert f.worst_error == max(c.rel_error for c in checks)
+    one = gradcheck.GradCheckSpec(batchnorm=True, batch=1, bug="activation")
+    assert gradcheck.facts(one, gradcheck.check(one)).case == "vacuous"

@@ -1,4 +1,5 @@
-"""Hyperparameter search: reproducibility, batched = alone, narrowing, storage errors, pruning."""
+"""Hyperparameter search: reproducibility, batched = alone, a network per trial, narrowing that never
+collapses, the facts behind the page's lessons, storage errors, pruning."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 
 from core import data, hpo
@@ -41,9 +43,9 @@ def test_batched_trials_score_as_each_alone():
     configs = [
         hpo.config(search, {"lr": lr, "weight_decay": wd}) for lr, wd in ((0.05, 1e-4), (0.01, 0.0), (0.2, 1e-3))
     ]
-    batched = hpo.evaluate(search, configs, split)
-    for cfg, together in zip(configs, batched):
-        (alone,) = hpo.evaluate(search, [cfg], split)
+    batched = hpo.evaluate(search, configs, split, numbers=[4, 5, 6])
+    for number, cfg, together in zip([4, 5, 6], configs, batched):
+        (alone,) = hpo.evaluate(search, [cfg], split, numbers=[number])
         assert together.val_acc == pytest.approx(alone.val_acc, abs=1e-6)
         np.testing.assert_allclose(together.train_curve, alone.train_curve, atol=1e-6)
         assert len(together.val_curve) == search.epochs
@@ -62,18 +64,100 @@ def test_trials_with_other_architectures_and_batch_sizes_are_grouped():
     assert all(0.0 <= o.val_acc <= 1.0 for o in outcomes)
 
 
+def test_each_trial_starts_from_its_own_weights():
+    """The book builds a new network per trial: two trials with the same settings but other
+    numbers score differently, the same number scores the same (a round is reproducible)."""
+    search = HyperSearch(**TINY)
+    split = data.make_split(search.n_train, search.val_fraction, 0, search.dataset, search.seed)
+    cfg = hpo.config(search, {"lr": 1e-7})  # learns nothing: what it scores is its starting point
+    first, other, again = hpo.evaluate(search, [cfg] * 3, split, numbers=[0, 1, 0])
+    assert first.val_curve == again.val_curve
+    assert first.val_curve != other.val_curve
+    assert hpo.trial_seed(0, 1) != hpo.trial_seed(1, 0)
+
+
 def test_narrowing_contains_the_best_trials_and_is_narrower(tmp_path):
     spec = tiny(tmp_path, n_trials=8)
     trials = spec.run().frames["trials"]
     new = hpo.narrow(trials, spec.space, top_k=3)
-    top = trials.sort_values("val_acc", ascending=False).head(3)
-    for old, p in zip(spec.space, new):
+    top = hpo.ranked(trials).head(3)
+    assert new.k == 3
+    for old, p in zip(spec.space, new.space):
         assert all(p.contains(v) for v in top[p.name])
         assert p.width() < old.width()
         assert old.low <= p.low <= p.high <= old.high
     choices = Param("optimizer", choices=("sgd", "adam", "momentum"))
-    fake = trials.assign(optimizer=["adam"] * len(trials))
-    assert hpo.narrow(fake, (choices,), top_k=3)[0].choices == ("adam",)
+    fake = trials.assign(optimizer=["adam"] * 3 + ["momentum"] * (len(trials) - 3))
+    fake = fake.assign(val_acc=[0.9, 0.8, 0.7] + [0.1] * (len(trials) - 3))
+    narrowed = hpo.narrow(fake, (choices,), top_k=3)
+    assert narrowed.space[0].choices == ("adam", "momentum") and narrowed.widened == ("optimizer",)
+
+
+def fake_trials(lr, acc, wd=None) -> pd.DataFrame:
+    n = len(lr)
+    wd = [1e-6] * n if wd is None else wd
+    return pd.DataFrame({"trial": range(n), "lr": lr, "weight_decay": wd, "val_acc": acc, "state": ["complete"] * n})
+
+
+def test_narrowing_never_proposes_an_empty_range():
+    """With 12 trials the best one alone made a zero-width range and 12 identical trials: now k is
+    at least MIN_TOP_K and every range keeps a minimum width, and the proposal says so."""
+    trials = fake_trials([3e-3] * 4 + [1e-5 * (i + 1) for i in range(8)], [0.9, 0.85, 0.8, 0.75] + [0.1] * 8)
+    wide = Param("lr", 1e-6, 1e-2, log=True)
+    n = hpo.narrow(trials.assign(depth=3), (wide, Param("depth", 1, 10, integer=True)), top_k=1)
+    assert n.k == hpo.MIN_TOP_K and n.asked_k == 1
+    lr, depth = n.space
+    assert lr.width() == pytest.approx(hpo.MIN_DECADES) and lr.contains(3e-3)
+    assert depth.high > depth.low
+    assert n.widened == ("lr", "depth")
+    edge = hpo.narrow(fake_trials([1e-2] * 3, [0.9] * 3), (wide,)).space[0]  # at the range's end: shifted inside
+    assert edge.high == pytest.approx(1e-2) and edge.width() == pytest.approx(hpo.MIN_DECADES)
+    tiny_range = Param("lr", 1e-3, 2e-3, log=True)  # narrower than the minimum already: kept as it is
+    assert hpo.narrow(fake_trials([1.5e-3] * 3, [0.9] * 3), (tiny_range,)).space[0] == tiny_range
+
+
+def test_facts_say_when_the_textbook_expectation_fails():
+    """Good rates spread over the whole range, weight decay explaining more than the rate, and
+    dead trials with rates as large as the good ones: each named, with the run's numbers."""
+    lr = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 3e-6, 3e-5, 3e-4, 3e-3, 5e-3]
+    wd = [1e-8, 1e-8, 1e-8, 1e-8, 1e-8, 1e-4, 1e-4, 1e-4, 1e-4, 1e-4]
+    acc = [0.8, 0.82, 0.79, 0.81, 0.83, 0.12, 0.1, 0.11, 0.13, 0.09]
+    search = HyperSearch(n_trials=10)
+    facts = hpo.search_facts(fake_trials(lr, acc, wd), search)
+    assert facts.learned and facts.best_trial == 4 and facts.best_acc == 0.83 and facts.planned == 10
+    assert facts.good == 3
+    band = facts.band("lr")
+    assert (band.low, band.high) == (1e-5, 1e-2) and band.share == pytest.approx(0.75) and not band.narrow
+    assert facts.lr_leads is False and facts.band("weight_decay").influence > band.influence
+    assert facts.dead == 5 and facts.dead_in_band == 4  # all but 3e-6 lie among the good rates (1e-5 to 1e-2)
+    assert band.book is None  # 10 trials are not the book's round
+
+
+def test_facts_confirm_the_textbook_when_it_holds():
+    lr = np.geomspace(1e-6, 1e-2, 12)
+    acc = [0.1] * 8 + [0.5, 0.8, 0.85, 0.3]
+    facts = hpo.search_facts(fake_trials(lr, acc), HyperSearch())
+    band = facts.band("lr")
+    assert band.narrow and band.low == lr[8] and band.high == lr[10]
+    assert facts.dead_in_band == 0 and facts.lr_leads is True and facts.dead == 8
+    assert band.book == hpo.BOOK_BANDS["lr"]  # the book's settings: its printed band goes beside
+    assert facts.finished == 12 and facts.planned == 100
+
+
+def test_facts_of_a_round_where_nothing_learned():
+    facts = hpo.search_facts(fake_trials([1e-6, 1e-5, 1e-4], [0.11, 0.09, 0.1]), HyperSearch(n_trials=3))
+    assert not facts.learned and facts.best_acc == 0.11 and facts.best_trial == 0
+    assert hpo.search_facts(fake_trials([], []), HyperSearch()) is None
+
+
+def test_rounds_and_final_facts():
+    first, later = fake_trials([1e-3] * 3, [0.2, 0.5, 0.9]), fake_trials([1e-3] * 3, [0.1, 0.3, 0.8])
+    facts = hpo.rounds_facts([first, later])
+    assert not facts.expected and (facts.first_median, facts.last_median) == (0.5, 0.3)
+    assert hpo.rounds_facts([later, first]).expected and hpo.rounds_facts([first]) is None
+    near = hpo.FinalFacts(val_acc=0.9, test_acc=0.88, n_val=100, n_test=10_000)
+    assert near.noise == pytest.approx(0.03) and near.within_noise and near.gap == pytest.approx(-0.02)
+    assert not hpo.FinalFacts(0.9, 0.8, 100, 10_000).within_noise
 
 
 def test_best_learning_rate_on_a_small_budget_is_sane(tmp_path):
@@ -92,6 +176,15 @@ def test_pruning_stops_poor_trials_early(tmp_path):
     assert len(pruned) > 0
     assert (pruned.epochs < spec.epochs).all()
     assert (trials[trials.state == "complete"].epochs == spec.epochs).all()
+
+
+def test_a_stopped_round_keeps_the_batches_that_finished(tmp_path):
+    """Trials trained together finish together: stopping in the second batch keeps the first."""
+    spec = tiny(tmp_path, ask_batch=2, epochs=1)  # 80 training images, batch 100: one step a batch
+    calls = iter(range(100))
+    result = spec.run(stop=lambda: next(calls) >= 1)
+    assert not result.complete
+    assert sorted(result.frames["trials"].trial) == [0, 1]
 
 
 def test_final_test_trains_on_train_and_validation(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ import optuna
 import pytest
 
 from core import hpo
+from core.commands.search import stop_on_signals
 from core.hpo import HyperSearch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,3 +38,16 @@ def test_two_workers_complete_one_study(tmp_path, kind):
     assert all(t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs for t in trials)
     assert len({t.params["lr"] for t in trials}) == 2 * per_worker  # the workers sampled apart
     assert len(hpo.study_frames(study)["trials"]) == 2 * per_worker
+
+
+def test_ctrl_c_asks_a_worker_to_stop_and_a_second_one_stops_it_at_once():
+    """What the Workers tab promises: Ctrl+C (or kill) raises the worker's stop flag, so the trials
+    in training are told failed instead of staying "running"; the handlers go back afterwards."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with stop_on_signals() as stop:
+        assert not stop()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

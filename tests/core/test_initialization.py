@@ -13,15 +13,21 @@ from core.__main__ import main
 from core.commands.run import build
 from core.experiments.initialization import (
     CHANCE_LOSS,
+    GRADIENT_BAND,
+    STEADY_PER_LAYER,
     DepthProfile,
     InitComparison,
     InitHistograms,
     MnistFacts,
     PReLUSlopes,
     Symmetry,
+    depth_facts,
+    gradient_trend,
     mnist_facts,
+    prelu_facts,
+    spread_facts,
     spread_verdict,
-    spread_verdicts,
+    symmetry_facts,
 )
 from core.nets import PRELU_INIT, NetSpec, init_weight
 
@@ -124,12 +130,14 @@ def test_verdicts_tell_the_books_figures_apart():
     expected = {
         "book-sigmoid-std1": {"normal": "saturated"},
         "book-sigmoid-std0.01": {"normal": "bunched"},
+        "book-sigmoid-xavier": {"xavier": "steady"},
+        "book-tanh-xavier": {"xavier": "shrinks"},  # std 0.627 -> 0.314: not intact
         "book-relu": {"normal": "shrinks", "xavier": "shrinks", "he_normal": "steady"},
     }
     presets = InitHistograms.presets()
     for name, verdicts in expected.items():
         spec = presets[name]
-        got = spread_verdicts(spec.activation, spec.run().frames["stats"])
+        got = {f.variant: f.verdict for f in spread_facts(spec, spec.run().frames["stats"])}
         assert got == verdicts and list(got) == list(verdicts), name
 
 
@@ -147,9 +155,42 @@ def test_mnist_facts_name_the_best_and_the_stuck():
     summary = pd.DataFrame(
         {"variant": ["normal", "xavier", "he_normal", "zeros"], "final_loss": [2.29, 0.4, 0.3, np.nan]}
     )
-    assert mnist_facts(summary) == MnistFacts("he_normal", ("normal",))
+    assert mnist_facts(summary) == MnistFacts("he_normal", ("normal",), 0.3, stuck_losses=(2.29,))
     assert 0.95 * CHANCE_LOSS < 2.29
     assert mnist_facts(summary.assign(final_loss=np.nan)) == MnistFacts(None, ())
+
+
+def test_mnist_facts_say_when_the_book_figure_is_not_reproduced():
+    """On figure 6-15's settings the facts compare with the book; Xavier best and σ = 0.01
+    learning both contradict it."""
+    assert InitComparison().book_settings() and InitComparison(inits=("he_normal", "normal")).book_settings()
+    assert not InitComparison(iterations=300).book_settings()
+    assert not InitComparison(inits=("xavier", "he_normal")).book_settings()
+    book = pd.DataFrame({"variant": ["normal", "xavier", "he_normal"], "final_loss": [2.3, 0.25, 0.3]})
+    facts = mnist_facts(book, book=True)
+    assert facts == MnistFacts("xavier", ("normal",), 0.25, "6-15", False, (2.3,))
+    learned = mnist_facts(book.assign(final_loss=[0.5, 0.4, 0.2]), book=True)
+    assert learned.stuck == () and learned.agrees is False and learned.best == "he_normal"
+    assert mnist_facts(book.assign(final_loss=[2.3, 0.4, 0.2]), book=True).agrees is True
+    assert mnist_facts(book).book is None
+
+
+def test_spread_facts_quote_the_run_and_flag_tanh_xavier():
+    """tanh with Xavier halves its spread over five layers: the facts say it shrinks, quote the
+    run's stds, and say that the matched init failed because of tanh's slope."""
+    spec = InitHistograms.presets()["book-tanh-xavier"]
+    stats = spec.run().frames["stats"].sort_values("layer")
+    (f,) = spread_facts(spec, stats)
+    stds = stats.act_std.to_numpy()
+    assert (f.first_std, f.last_std, f.depth, f.from_layer) == (stds[0], stds[-1], 5, 2)
+    assert f.per_layer == pytest.approx((stds[-1] / stds[1]) ** (1 / 3)) and f.per_layer < STEADY_PER_LAYER
+    assert f.verdict == "shrinks" and f.matched and not f.expected and f.reason == "slope_below_one"
+    assert f.book is None  # the book prints no tanh figure
+    sigmoid = InitHistograms.presets()["book-sigmoid-xavier"]
+    (g,) = spread_facts(sigmoid, sigmoid.run().frames["stats"])
+    assert g.book == ("6-13", "steady") and g.verdict == "steady" and g.expected
+    off = InitHistograms(inits=("xavier",), depth=4)
+    assert spread_facts(off, off.run().frames["stats"])[0].book is None  # not the book's stack
 
 
 def test_variants_carry_ids_and_keys_not_names():
@@ -218,6 +259,69 @@ def test_signal_explodes_or_vanishes_unless_matched():
     assert ratio(0.7) < 1 / 30  # ... or dies out
     assert 1 / 5 < ratio(1.0) < 5  # the matched init keeps it in a band
     assert 1 / 5 < ratio(1.0, "relu", "he_normal") < 5
+
+
+def test_depth_facts_flag_xavier_with_sigmoid():
+    """Xavier is sigmoid's matched init, yet its gradient vanishes (sigmoid's slope is at most
+    1/4), while σ = 1 stays level but saturated: the facts say both, with the run's numbers."""
+    spec = DepthProfile(activation="sigmoid", inits=("normal", "xavier"), init_std=1.0, depth=12, width=64, steps=0)
+    p = spec.run().frames["profile"]
+    normal, xavier = depth_facts("sigmoid", p)
+    x = p[p.variant == "xavier"].sort_values("layer")
+    assert (xavier.first, xavier.last) == (x.signal.iloc[0], x.signal.iloc[-1])
+    assert xavier.per_layer == pytest.approx((xavier.first / xavier.last) ** (1 / 11)) and xavier.per_layer < 0.3
+    assert xavier.trend == "vanishes" and xavier.matched and not xavier.expected
+    assert xavier.reason == "sigmoid_slope" and xavier.phase == "init"
+    assert normal.trend == "steady" and not normal.matched and not normal.expected
+    assert normal.reason == "saturated" and normal.flat > 0.3
+
+
+def test_gradient_trend_and_reasons_off_the_textbook():
+    assert gradient_trend(1.0, 1.0) == "steady"
+    assert gradient_trend(1.0 / (GRADIENT_BAND + 1), 1.0) == "vanishes"
+    assert gradient_trend(GRADIENT_BAND + 1, 1.0) == "explodes"
+    assert gradient_trend(0.0, 0.0) == "no_gradient"
+    assert gradient_trend(float("inf"), 1.0) == "explodes"
+    rows = [
+        {"variant": "he_normal", "init": "he_normal", "phase": ph, "layer": i + 1, "signal": s, "act_std": 1.0}
+        | {"flat": 0.5, "dead": d, "grad_norm": 1.0}
+        for ph in ("init", "trained")
+        for i, (s, d) in enumerate([(1e-6, 0.9), (1e-3, 0.9), (1.0, 0.1)])
+    ]
+    (f,) = depth_facts("relu", pd.DataFrame(rows))
+    assert f.phase == "trained" and f.trend == "vanishes" and f.reason == "dead_units" and f.dead == 0.9
+    assert f.matched and not f.expected and f.per_layer == pytest.approx(1e-3)
+
+
+def test_symmetry_facts_follow_the_units():
+    units = pd.DataFrame(
+        {
+            "variant": ["zeros", "zeros", "xavier", "xavier", "constant", "constant"],
+            "init": ["zeros", "zeros", "xavier", "xavier", "constant", "constant"],
+            "layer": [1, 2] * 3,
+            "distinct": [1, 1, 8, 6, 3, 1],
+            "step": 40,
+        }
+    )
+    summary = pd.DataFrame({"variant": ["zeros", "xavier", "constant"], "test_acc": [0.1, 0.8, 0.2]})
+    zeros, xavier, constant = symmetry_facts((8, 6), units, summary)
+    assert zeros.symmetric and zeros.expected and zeros.accuracy == 0.1
+    assert not xavier.symmetric and xavier.expected and xavier.distinct == (8, 6)
+    assert not constant.symmetric and not constant.expected  # equal weights that came apart: said
+    (one,) = symmetry_facts((1,), units[units.variant == "xavier"].head(1).assign(distinct=1), summary)
+    assert not one.symmetric and one.expected  # a layer of one unit is no symmetry
+    (alone,) = symmetry_facts((1,), units[units.variant == "zeros"].head(1), summary)
+    assert alone.expected  # zeros in a one-unit layer: nothing to break
+
+
+def test_prelu_facts():
+    slopes = pd.DataFrame({"step": [0, 0, 10, 10], "layer": [1, 2, 1, 2], "slope": [0.25, 0.25, 0.251, 0.2]})
+    summary = pd.DataFrame({"variant": ["relu", "leaky_relu", "prelu"], "test_acc": [0.9, 0.905, 0.93]})
+    f = prelu_facts(slopes, summary)
+    assert f.step == 10 and f.slopes == (0.251, 0.2) and f.moved == pytest.approx(0.05) and f.learned
+    assert (f.best, f.worst, f.best_acc, f.worst_acc, f.tie) == ("prelu", "relu", 0.93, 0.9, False)
+    still = prelu_facts(slopes.assign(slope=0.25), summary.assign(test_acc=[0.9, 0.9, 0.9]))
+    assert not still.learned and still.tie
 
 
 def test_depth_profile_after_training_and_dead_units():

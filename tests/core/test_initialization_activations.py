@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.activations import CURVES, curve, flat, max_slope, slope
+from core.activations import CURVES, curve, curve_facts, flat, max_slope, slope
 from core.nets import ACTIVATIONS
 
 X = torch.linspace(-6, 6, 241, dtype=torch.float64)
@@ -53,3 +53,14 @@ def test_flat_regions():
     _, df = curve("linear", X)
     assert not flat("linear", df).any()
     assert set(CURVES) >= set(ACTIVATIONS)
+
+
+def test_curve_facts_follow_the_range_drawn():
+    wide = curve_facts("sigmoid", X)
+    assert wide.steepest == pytest.approx(0.25) and abs(wide.flat_from) == pytest.approx(4.4, abs=0.05)
+    assert 0.2 < wide.flat < 0.35
+    narrow = curve_facts("sigmoid", torch.linspace(-1, 1, 101, dtype=torch.float64))
+    assert narrow.flat_from is None and narrow.flat == 0  # nothing flat is drawn: nothing is said
+    relu = curve_facts("relu", X)
+    assert relu.flat_from == 0.0 and relu.flat == pytest.approx(0.5, abs=0.01)
+    assert curve_facts("leaky_relu", X, 0.2).flat == 0  # a slope of 0.2 is not "almost flat"

@@ -111,3 +111,30 @@ def test_the_first_ratio_already_shows_the_stretched_bowl():
     assert norm.FIRST_RATIO in norm.RATIOS
     assert norm.panel("none", x, y).steps_to_converge is None
     assert norm.panel("standardize", x, y).steps_to_converge is not None
+
+
+def test_contour_facts_say_when_the_offset_not_the_scale_slows_raw_inputs():
+    def facts(ratio):
+        x, y = norm.two_feature_problem(ratio=ratio)
+        return norm.contour_facts({h: norm.panel(h, x, y) for h in norm.SCALINGS}, ratio)
+
+    same_scale = facts(1.0)  # the textbook blames the scales; here there is no scale to blame
+    assert same_scale.case == "offset" and same_scale.steps["none"] > same_scale.steps["standardize"]
+    assert facts(100.0).case == "scale" and facts(100.0).steps["none"] is None
+
+
+def test_leak_facts_say_when_the_test_statistics_score_higher():
+    assert norm.leak_facts(norm.leak_demo()).case == "leak_hurts"
+    helps = norm.leak_facts(norm.LeakScores(0.9, 0.95))
+    assert helps.case == "leak_helps" and (helps.train_stats, helps.test_stats) == (0.9, 0.95)
+    assert norm.leak_facts(norm.LeakScores(0.9, 0.91)).case == "same"
+
+
+def test_zigzag_and_category_facts_follow_their_numbers():
+    assert norm.zigzag_facts(*(norm.zigzag(p)[1] for p in (True, False))).expected
+    assert not norm.zigzag_facts(0.3, 0.5).expected
+    even = norm.category_facts((1.0, 2.0, 3.0, 4.0))  # targets that do rise evenly with the codes
+    assert even.case == "integer_fits" and even.miss < 1e-9
+    uneven = norm.category_facts(norm.BODY_TARGETS)
+    integer, _ = norm.category_fit(norm.BODY_TARGETS)
+    assert uneven.case == "integer_misses" and uneven.miss == pytest.approx(max(abs(integer - norm.BODY_TARGETS)))

@@ -31,12 +31,12 @@ def test_gradients_match_autograd_and_closed_forms(name, w, b, x, y):
     bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
     o = torch.sigmoid(wt * x + bt)
     yt = torch.tensor(y, dtype=torch.float64)
-    e = 0.5 * (yt - o) ** 2 if name == "mse" else F.binary_cross_entropy(o, yt)
+    e = 0.5 * (yt - o) ** 2 if name == "mse" else F.binary_cross_entropy(o, yt) / np.log(2)  # in bits
     e.backward()
     c = lf.neuron_case(name, w, b, x, y)
     assert c.error == pytest.approx(e.item())
     assert c.grad_w == pytest.approx(float(wt.grad)) and c.grad_b == pytest.approx(float(bt.grad))
-    closed = (c.o - y) * c.o * (1 - c.o) if name == "mse" else c.o - y
+    closed = (c.o - y) * c.o * (1 - c.o) if name == "mse" else (c.o - y) / np.log(2)
     assert c.grad_b == pytest.approx(closed) and c.grad_w == pytest.approx(closed * x)
 
 
@@ -99,3 +99,27 @@ def test_lecture_rounding_applies_to_the_lecture_logits_only():
     bits = lf.lecture_rounded_bits(np.array(lf.LECTURE_LOGITS))
     assert np.allclose(bits, -np.log2([0.1131, 0.0508, 0.8360]))
     assert lf.lecture_rounded_bits(np.array([1.0, 2.0])) is None
+
+
+def test_every_printed_number_sits_beside_its_computed_value():
+    rows = lf.printed_comparison()
+    assert {r["what"] for r in rows} == {"mse_error", "ce_bits", "softmax", "softmax_bits"}
+    for r in rows:  # the lecture rounds to four decimals, and takes logs of rounded probabilities
+        assert r["computed"] == pytest.approx(r["printed"], abs=2e-3)
+    assert {r["what"] for r in lf.printed_comparison((1.0, 2.0))} == {"mse_error", "ce_bits"}  # not its logits
+
+
+def test_the_neuron_facts_say_when_mse_moves_first():
+    saturated = lf.neuron_facts(lf.NeuronRun(case=2, lr=0.5, steps=400).outputs())
+    assert saturated.case == "ce_first" and saturated.crossed["ce"] < saturated.crossed["mse"]
+    mild = {"mse": np.array([0.75, 0.6, 0.4, 0.3]), "ce": np.array([0.75, 0.7, 0.6, 0.45])}
+    facts = lf.neuron_facts(mild)  # a made-up run where the textbook expectation fails
+    assert facts.case == "mse_first" and facts.crossed == {"mse": 2, "ce": 3} and facts.final["ce"] == 0.45
+    slow = lf.neuron_facts(lf.NeuronRun(case=2, lr=0.001, steps=5).outputs())
+    assert slow.case == "neither" and slow.crossed == {"mse": None, "ce": None}
+
+
+def test_softmax_facts_name_the_most_and_least_probable_class():
+    f = lf.softmax_facts(lf.LECTURE_LOGITS)
+    assert (f.top, f.bottom) == (2, 1) and f.top_bits == pytest.approx(0.2584, abs=1e-3)
+    assert f.bottom_p == pytest.approx(0.0508, abs=1e-4)

@@ -1,10 +1,14 @@
 """Every optimizer rule against torch.optim and against the course's own formulas."""
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from core import inplace
+from core.experiments.optimizers import OptimizerComparison, live_loss, outcome
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import SURFACES, path
 
@@ -209,3 +213,43 @@ def test_inplace_kernel_equals_the_pure_rule(method, book, settings, monkeypatch
         inplace.step(method, specs[0].book, w_kernel, g, s_kernel, t, hp)
         torch.testing.assert_close(w_kernel, w_rule, rtol=1e-12, atol=1e-12)
     assert {k for k in s_kernel if not k.startswith("_")} == set(s_rule)  # _t: the fused kernels step count
+
+
+def race_summary(losses: dict[str, float], diverged: dict[str, int] | None = None) -> pd.DataFrame:
+    """A summary frame shaped as the MNIST race stores it, one row per method id."""
+    diverged = diverged or {}
+    return pd.DataFrame(
+        {
+            "variant": list(losses),
+            "method": list(losses),
+            "final_loss": [math.nan if m in diverged else v for m, v in losses.items()],
+            "test_acc": 0.9,
+            "diverged_at": pd.array([diverged.get(m) for m in losses], dtype="Int64"),
+        }
+    )
+
+
+def test_mnist_race_facts_say_when_sgd_is_not_the_slowest():
+    """The book's figure 6-9 has SGD slowest; a result where Adam ends higher and AdaGrad diverged
+    must say so, with the result's own numbers."""
+    o = outcome(race_summary({"sgd": 0.4, "adam": 0.7, "momentum": 0.2, "adagrad": 0.1}, {"adagrad": 12}))
+    assert o.order == ("momentum", "sgd", "adam") and o.sgd_slowest is False
+    assert o.losses["sgd"] == 0.4 and o.diverged == {"adagrad": 12}
+    assert o.beaten == ("momentum",)
+
+
+def test_mnist_race_facts_when_sgd_is_slowest_only_narrowly():
+    o = outcome(race_summary({"sgd": 1.0, "adam": 0.95}))
+    assert o.sgd_slowest is True and o.beaten == ()
+    assert outcome(race_summary({"adam": 0.5})).sgd_slowest is None
+
+
+def test_the_mnist_race_publishes_its_curves_while_it_trains():
+    spec = OptimizerComparison(iterations=10, n_train=200, hidden=(8,), batch_size=50)
+    seen: list[pd.DataFrame] = []
+    result = spec.run(progress=lambda fraction, message: seen.append(live_loss(spec)))
+    assert seen and not seen[-1].empty and set(seen[-1].variant) == {v.name for v in spec.variants()}
+    assert live_loss(spec).empty  # nothing left over once the run has ended
+    summary = result.frames["summary"]
+    assert summary["test_acc"].between(0, 1).all() and "sample_loss" not in summary
+    assert set(result.frames["curves"].metric) == {"loss", "test_loss", "test_acc"}

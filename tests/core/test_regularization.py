@@ -27,12 +27,16 @@ from core.experiments.regularization import (
     EarlyStoppingRun,
     Ensemble,
     Overfitting,
+    decay_demo_facts,
     dropout_expectation,
     dropout_mask,
+    early_stopping_facts,
     ensemble_bars,
     ensemble_facts,
     monitored_measure,
+    overfitting_facts,
     split_curves,
+    start_curves,
 )
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
@@ -385,7 +389,9 @@ def test_ensemble_bars_and_facts_follow_the_members():
     bars = ensemble_bars(result)
     assert list(bars.kind) == ["single", "single", "ensemble", "dropout"]
     assert list(bars.test_acc) == [0.8, 0.9, 0.95, 0.7] and bars.remedy.iloc[2] == "ensemble"
-    assert ensemble_facts(result) == pytest.approx({"mean_single": 0.85, "ensemble": 0.95})
+    facts = ensemble_facts(result)
+    assert (facts.mean_single, facts.best_single, facts.ensemble) == pytest.approx((0.85, 0.9, 0.95))
+    assert facts.case == "beats_best" and facts.members == 2 and facts.dropout == pytest.approx(0.7)
 
 
 def test_the_pages_choices_are_all_valid_settings():
@@ -410,3 +416,150 @@ def test_dropout_mask_covers_the_book_network():
     assert 0.35 < cells.kept.mean() < 0.65
     assert dropout_mask(0.0, seed=1).kept.all()
     assert not cells.equals(dropout_mask(0.5, seed=2))
+
+
+def overfit_summary(rows: dict[str, tuple[float, float]], stopped: dict | None = None) -> pd.DataFrame:
+    """A summary frame as `final_summary` writes it: variant -> (train accuracy, test accuracy)."""
+    frame = pd.DataFrame(
+        [(v, train, test, train - test, math.nan) for v, (train, test) in rows.items()],
+        columns=["variant", "train_acc", "test_acc", "gap", "diverged_at"],
+    )
+    frame["stopped_epoch"] = [(stopped or {}).get(v, math.nan) for v in rows]
+    frame["kept_epoch"] = math.nan
+    return frame.assign(remedy=frame.variant)
+
+
+def test_overfitting_facts_say_when_remedies_do_not_do_what_the_book_shows():
+    spec = Overfitting(regularizer=("none", "l1", "batchnorm", "l2_dropout", "early_stopping"), epochs=30)
+    rows = {"none": (0.45, 0.39), "l1": (0.37, 0.33), "batchnorm": (0.98, 0.41), "l2_dropout": (0.27, 0.22)}
+    rows["early_stopping"] = (0.45, 0.39)
+    zeros = {"l1": {"exact_zero": 0.064, "near_zero": 0.1, "max_abs": 0.6}}
+    facts = overfitting_facts(spec, Result({"summary": overfit_summary(rows)}, {"zeros": zeros}))
+    assert facts.case == "unfit"  # 45 % of the training images: nothing to overfit yet
+    found = {f.variant: f for f in facts.remedies}
+    assert found["batchnorm"].widened and not found["batchnorm"].narrowed
+    assert found["batchnorm"].test_change == pytest.approx(0.02) and facts.best == "batchnorm"
+    assert found["l1"].narrowed and found["l2_dropout"].underfit and not found["batchnorm"].underfit
+    assert found["early_stopping"].stopped_epoch is None and not found["early_stopping"].narrowed
+    assert not facts.l1.sparse and facts.l1.exact_zero == 0.064  # the measured share, not the book's
+    assert facts.l1.step_pull == pytest.approx(spec.lr * spec.l1) and facts.l1.run_pull == pytest.approx(
+        spec.lr * spec.l1 * spec.steps
+    )
+
+
+def test_overfitting_facts_on_the_books_picture_and_without_a_baseline():
+    spec = Overfitting(regularizer=("none", "l2", "weight_decay"), optimizer="adam", lr=0.001)
+    rows = {"none": (1.0, 0.81), "l2": (0.86, 0.75), "weight_decay": (1.0, 0.805)}
+    facts = overfitting_facts(spec, Result({"summary": overfit_summary(rows)}, {}))
+    assert facts.case == "memorized" and facts.best == "none" and facts.l1 is None
+    assert facts.baseline.gap == pytest.approx(0.19)
+    assert facts.decay.method == "adamw" and facts.decay.step_factor == pytest.approx(1 - 0.001 * 0.1)
+    assert facts.decay.run_factor == pytest.approx((1 - 0.001 * 0.1) ** spec.steps)
+    solo = Result({"summary": overfit_summary({"l2": (0.86, 0.75)})}, {})
+    assert overfitting_facts(replace(spec, regularizer=("l2",)), solo).case == "no_baseline"
+
+
+def test_decay_demo_facts_follow_the_measured_norms_even_against_the_usual_account():
+    paths = pd.DataFrame(
+        [(v, 0, 20.5, 0.0) for v in ("sgd_l2", "sgd_weight_decay", "adam_l2", "adamw")]
+        + [("sgd_l2", 300, 15.4, 0.0), ("sgd_weight_decay", 300, 15.4, 0.0)]
+        + [("adam_l2", 300, 5.2, 20.0), ("adamw", 300, 22.3, 20.0)],
+        columns=["variant", "step", "weight_norm", "pair_distance"],
+    )
+    spec = DecayVsL2()
+    facts = decay_demo_facts(spec, Result({"paths": paths}, {}))
+    assert (facts.start, facts.steps, facts.most, facts.least) == (20.5, 300, "adam_l2", "adamw")
+    assert facts.end["adamw"] == 22.3 and facts.sgd_same and facts.adam_distance == 20.0
+    assert not facts.expected  # Adam + L2 shrank the weights more than AdamW
+    assert facts.adamw_step == pytest.approx(spec.adam_lr * spec.lam)
+    assert facts.adamw_factor == pytest.approx((1 - spec.adam_lr * spec.lam) ** 300) and not facts.adamw_visible
+    paths.loc[paths.variant == "adamw", "weight_norm"] = [20.5, 3.0]
+    paths.loc[(paths.variant == "sgd_l2") & (paths.step == 300), "pair_distance"] = 0.5
+    facts = decay_demo_facts(spec, Result({"paths": paths}, {}))
+    assert facts.expected and facts.most == "adamw" and not facts.sgd_same
+
+
+def test_decay_demo_records_the_common_starting_norm():
+    spec = DecayVsL2(n_train=100, steps=2, record_every=1)
+    paths = spec.run().frames["paths"]
+    start = paths[paths.step == 0]
+    assert len(start) == 4 and start.weight_norm.nunique() == 1 and (start.pair_distance == 0).all()
+    assert decay_demo_facts(spec, Result({"paths": paths}, {})).start == start.weight_norm.iloc[0]
+
+
+def es_result(val_loss: list[float], val_acc: list[float], test: tuple[float, float], stopped, kept) -> Result:
+    """An `EarlyStoppingRun` result with these validation curves (from epoch 0), test accuracies
+    (without, with early stopping), stopping and kept epochs."""
+    epochs = range(len(val_loss))
+    curves = pd.DataFrame(
+        [(v, e, "val_loss", x) for v in ("none", "early_stopping") for e, x in zip(epochs, val_loss)]
+        + [(v, e, "val_acc", x) for v in ("none", "early_stopping") for e, x in zip(epochs, val_acc)],
+        columns=["variant", "epoch", "metric", "value"],
+    ).astype({"epoch": float})
+    summary = pd.DataFrame(
+        {
+            "variant": ["none", "early_stopping"],
+            "train_acc": [1.0, 0.99],
+            "test_acc": list(test),
+            "gap": [1.0 - test[0], 0.99 - test[1]],
+            "stopped_epoch": [math.nan, stopped],
+            "kept_epoch": [math.nan, kept],
+            "diverged_at": math.nan,
+            "remedy": ["none", "early_stopping"],
+        }
+    )
+    return Result({"curves": curves, "summary": summary}, {})
+
+
+def test_early_stopping_facts_say_when_it_cost_test_accuracy_and_why():
+    spec = EarlyStoppingRun(epochs=5)
+    result = es_result([2.3, 0.5, 0.27, 0.28, 0.30, 0.31], [0.1, 0.9, 0.93, 0.935, 0.938, 0.94], (0.9428, 0.9394), 4, 2)
+    facts = early_stopping_facts(spec, result)
+    assert facts.case == "hurt" and facts.test_change == pytest.approx(-0.0034)
+    assert (facts.best_epoch, facts.best_value, facts.last_value) == (2.0, 0.27, 0.31) and facts.worsened
+    assert (facts.stopped_epoch, facts.kept_epoch) == (4.0, 2.0)
+    assert facts.acc_rose_after and (facts.val_acc_kept, facts.val_acc_last) == (0.93, 0.94)
+    assert facts.lecture is None  # 6,000 images are not the lecture's setting
+
+
+def test_early_stopping_facts_put_the_lecture_beside_the_run_only_on_its_setting():
+    lecture = EarlyStoppingRun.presets()["lecture"]
+    result = es_result([2.3, 0.1, 0.09], [0.1, 0.97, 0.975], (0.9797, 0.9798), math.nan, 2)
+    facts = early_stopping_facts(lecture, result)
+    assert facts.case == "same" and facts.stopped_epoch is None and not facts.worsened
+    assert facts.lecture["train_printed"] == 0.9957 and facts.lecture["test_printed"] == 0.9801
+    assert facts.lecture["train_diff"] == pytest.approx(1.0 - 0.9957)
+    assert facts.lecture["test_diff"] == pytest.approx(0.9797 - 0.9801)
+    assert early_stopping_facts(replace(lecture, epochs=2), result).lecture is None
+
+
+def test_early_stopping_curves_start_before_the_first_step():
+    spec = EarlyStoppingRun(n_train=500, epochs=1, n_eval=100)
+    curves = spec.run().frames["curves"]
+    start = curves[curves.epoch == 0]
+    assert set(start.metric) == {"train_loss", "train_acc", "val_loss", "val_acc"}
+    assert set(start.variant) == {"none", "early_stopping"} and (start.remedy == start.variant).all()
+    loss = start[start.metric == "val_loss"].value
+    assert (
+        loss.nunique() == 1 and loss.iloc[0] > curves[(curves.epoch == 1) & (curves.metric == "val_loss")].value.max()
+    )
+    variants = spec.variants()
+    x, y = data.subset(10, "mnist", "test", 0)
+    assert len(start_curves(variants, {"test": (x, y)}, 0)) == 2 * len(variants)
+
+
+def test_ensemble_facts_say_when_the_ensemble_does_not_beat_its_best_member():
+    singles = pd.DataFrame(
+        {
+            "variant": ["member_1", "member_2", "member_3", "dropout"],
+            "test_acc": [0.39, 0.54, 0.40, 0.45],
+            "member": [1, 2, 3, None],
+            "remedy": [None, None, None, "dropout"],
+        }
+    )
+    grow = pd.DataFrame({"members": [1, 2, 3], "test_acc": [0.39, 0.50, 0.52]})
+    facts = ensemble_facts(Result({"singles": singles, "ensemble": grow}, {}))
+    assert facts.case == "beats_mean" and facts.best_single == 0.54 and facts.worst_single == 0.39
+    assert facts.most_by == 2 and facts.dropout > facts.mean_single
+    one = Result({"singles": singles.iloc[[0, 3]], "ensemble": grow.iloc[:1]}, {})
+    assert ensemble_facts(one).case == "single" and ensemble_facts(one).most_by is None

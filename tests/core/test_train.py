@@ -10,7 +10,8 @@ import torch
 from core import data
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
-from core.train import Variant, backward_cross_entropy, batch_order, per_variant_loss, smooth, train
+from core.spec import Phase
+from core.train import Variant, backward_cross_entropy, batch_order, fit, per_variant_loss, smooth, train
 
 SIZES = (784, 32, 16, 10)
 
@@ -149,6 +150,42 @@ def test_progress_is_reported_to_the_end(mnist_small):
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
 
 
+def test_a_run_reports_its_phases_in_order():
+    """Loading first, then the epochs counted up (the run spans two), evaluations between them."""
+    phases = []
+    fit(
+        [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))],
+        dataset="mnist",
+        n_train=64,
+        seed=0,
+        n_test=32,
+        batch_size=32,
+        steps=4,
+        eval_every=2,
+        progress=lambda f, m: phases.append(m),
+    )
+    assert all(isinstance(p, Phase) for p in phases)
+    assert phases[0] == Phase("data")
+    assert Phase("evaluating") in phases[1:]
+    epochs = [(p.done, p.total) for p in phases if p.name == "epoch"]
+    assert epochs == sorted(epochs) and epochs[0] == (1, 2) and epochs[-1] == (2, 2)
+
+
+def test_a_run_within_one_epoch_counts_its_steps_and_ends_evaluating(mnist_small):
+    x, y = mnist_small
+    phases = []
+    train(
+        [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))],
+        x,
+        y,
+        batch_size=64,
+        steps=3,
+        eval_sets={"train": (x, y)},
+        progress=lambda f, m: phases.append(m),
+    )
+    assert phases == [Phase("steps", 1, 3), Phase("steps", 2, 3), Phase("steps", 3, 3), Phase("evaluating")]
+
+
 def test_on_eval_can_stop_a_variant_and_freeze_its_weights(mnist_small):
     x, y = mnist_small
     net = NetSpec(SIZES)
@@ -230,7 +267,7 @@ def test_any_variant_name_works(mnist_small):
 
 def test_training_ends_when_every_variant_has_stopped(mnist_small):
     x, y = mnist_small
-    steps_seen = []
+    steps_seen, fractions = [], []
     run = train(
         [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))],
         x,
@@ -240,8 +277,8 @@ def test_training_ends_when_every_variant_has_stopped(mnist_small):
         eval_every=10,
         eval_sets={"train": (x, y)},
         on_eval=lambda step, metrics, groups: steps_seen.append(step) or [0],
-        progress=lambda f, m: steps_seen.append(m),
+        progress=lambda f, m: fractions.append(f) if m.name == "epoch" else None,
     )
     assert run.summary.loc[0, "stopped_at"] == 10
-    assert not any(isinstance(s, str) and s.startswith("step 100/") for s in steps_seen)  # it did not go on
+    assert max(fractions) < 0.5  # it did not go on
     assert np.isfinite(run.summary.loc[0, "final_loss"])  # the smoothed loss where its record ends
