@@ -20,7 +20,7 @@ from core.schedules import SCHEDULES
 from core.train import smoothed_loss
 from ui import charts, labels, lr_views, runner
 from ui.i18n import number, t
-from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import apply_preset, csv_download, defaults, grid, guard, lesson, spec_values, translated
 
 P = "learning_rate"  # widget-key prefix
 
@@ -39,7 +39,7 @@ def landscape() -> None:
     k = f"{P}.walk"
     presets = Walk.presets()
     defaults(spec_values(k, presets["good"]))
-    for col, (name, preset) in zip(st.columns(len(presets)), presets.items()):
+    for col, (name, preset) in zip(grid(len(presets), 4), presets.items()):
         col.button(
             tr(f"preset_{name}"),
             key=f"{k}.preset.{name}",

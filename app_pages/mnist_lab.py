@@ -18,6 +18,7 @@ from ui.widgets import (
     apply_preset,
     dataset_select,
     defaults,
+    grid,
     guard,
     lesson,
     optimizer_inputs,
@@ -55,8 +56,9 @@ def build() -> MnistLab:
     """The Build section: every knob of the model and its training; returns the spec."""
     presets = MnistLab.presets()
     defaults(preset(presets["default"]))
-    for col, (name, spec) in zip(st.columns(len(presets)), presets.items()):
-        col.button(t(f"mnist_lab.preset_{name}"), key=f"{P}.preset.{name}", on_click=apply_preset(preset(spec)))
+    for col, (name, spec) in zip(grid(len(presets), 2), presets.items()):
+        on_click = apply_preset(preset(spec))
+        col.button(t(f"mnist_lab.preset_{name}"), key=f"{P}.preset.{name}", on_click=on_click, width="stretch")
     data_col, net_col, train_col = st.columns(3)
     with data_col:
         st.markdown(f"**{t('mnist_lab.data')}**")

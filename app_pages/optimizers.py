@@ -14,6 +14,7 @@ from ui.widgets import (
     csv_download,
     dataset_select,
     defaults,
+    grid,
     guard,
     lesson,
     optimizer_inputs,
@@ -70,11 +71,9 @@ def surface_select() -> str:
 
 def preset_buttons() -> None:
     """One button per playground preset, three to a row so that every label shows in full."""
-    names = list(playground.PRESETS)
-    for row in range(0, len(names), 3):
-        for col, name in zip(st.columns(3), names[row : row + 3]):
-            preset = apply_preset(race_values(playground.PRESETS[name]))
-            col.button(t(f"optimizers.preset_{name}"), key=f"{P}.preset.{name}", on_click=preset, width="stretch")
+    for col, name in zip(grid(len(playground.PRESETS)), playground.PRESETS):
+        preset = apply_preset(race_values(playground.PRESETS[name]))
+        col.button(t(f"optimizers.preset_{name}"), key=f"{P}.preset.{name}", on_click=preset, width="stretch")
 
 
 def scrub_slider(steps: int) -> int:
@@ -147,7 +146,7 @@ def mnist_tab() -> None:
     st.markdown(t("optimizers.mnist_intro"))
     presets = OptimizerComparison.presets()
     defaults(mnist_values(presets["book"]))
-    for col, (name, preset) in zip(st.columns(len(presets)), presets.items()):
+    for col, (name, preset) in zip(grid(len(presets)), presets.items()):
         col.button(
             t(f"optimizers.preset_mnist_{name}", n=preset.iterations),
             key=f"{M}.preset.{name}",

@@ -9,6 +9,13 @@ import pandas as pd
 from ui.colors import scale
 
 LEGEND = alt.Legend(labelLimit=0)  # never cut a name short: Korean names run longer than Vega's 160 px
+UNCUT = {"labelLimit": 0, "titleLimit": 0}  # Vega cuts labels and titles at ~180 px by default
+
+
+@alt.theme.register("lab", enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    """Every chart of the app, built here or in a page's views: no label or title cut short."""
+    return alt.theme.ThemeConfig({"config": {"axis": UNCUT, "legend": UNCUT, "header": UNCUT, "title": {"limit": 0}}})
 
 
 def colour_scale(df: pd.DataFrame, field: str) -> alt.Scale:

@@ -63,6 +63,11 @@ def translated(key: str, default=None) -> dict:
     return {"key": mine, "on_change": remember}
 
 
+def grid(n: int, per_row: int = 3) -> list:
+    """`n` columns laid out `per_row` to a row, so that buttons with long labels show them in full."""
+    return [col for start in range(0, n, per_row) for col in st.columns(per_row)][:n]
+
+
 def tabs(key: str, titles: dict[str, str]) -> list:
     """`st.tabs` (name -> title) that stays on the open tab across a language switch: the open
     tab's language-neutral name is kept under `key`, and each language gets its own widget
