@@ -77,6 +77,12 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
+def presets_app():
+    """The app as a fresh deployment serves it: the shipped course presets shown at once."""
+    yield from (url for url, _ in serve(LAB_PRESETS="on"))
+
+
+@pytest.fixture(scope="session")
 def shared_app():
     """The app as a class shares it (LAB_CLEAR=own): (url, store path)."""
     yield from serve(LAB_CLEAR="own")

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.e2e.browser import error_count, settle
-from tests.e2e.conftest import SHOTS, serve
+from tests.e2e.conftest import SHOTS
 from ui import nav
 
 pytestmark = pytest.mark.e2e
@@ -38,12 +38,6 @@ CUT = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def presets_app():
-    """The app as a fresh deployment serves it: the shipped course presets shown at once."""
-    yield from (url for url, _ in serve(LAB_PRESETS="on"))
-
-
 @pytest.mark.parametrize("lang", list(LOCALES))
 def test_every_page_and_tab_opens_and_reads_in_full(presets_app, browser, lang):
     """The browser's locale picks the language. Every page, every tab, with the presets' results
@@ -62,7 +56,7 @@ def test_every_page_and_tab_opens_and_reads_in_full(presets_app, browser, lang):
         for i in range(max(tabs.count(), 1)):
             if i:
                 tabs.nth(i).click()
-                settle(tab)
+                settle(tab, quiet_ticks=2)
             tab.screenshot(path=str(SHOTS / f"{page}-{i + 1}-{lang}.png"), full_page=True)
             found = [*(["error"] * error_count(tab)), *tab.evaluate(CUT)]
             if found:
