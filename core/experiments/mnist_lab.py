@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 
 from core import checkpoint, data
 from core.early_stopping import EarlyStopping
+from core.live import Board
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.schedules import SCHEDULES, decaying
@@ -30,8 +30,7 @@ MAX_EPOCHS = 500
 GALLERY = 24  # most confidently wrong test images kept for the gallery
 SPLITS = {"train": "train", "val": "validation"}  # eval-set name in the curves -> split of `epochs_of`
 
-_live: dict[str, list[dict]] = {}  # per-epoch metrics of runs in progress, keyed by spec key
-_live_guard = threading.Lock()
+LIVE = Board()  # per-epoch metrics of runs in progress
 
 
 @dataclass(frozen=True)
@@ -127,9 +126,7 @@ class MnistLab(Spec):
         # as in Keras: stop after `patience` epochs without a better validation loss
         early = EarlyStopping([0], "val_loss", self.patience) if self.patience else None
         log = EpochLog(steps_per_epoch, early, self.key())
-        with _live_guard:
-            _live[self.key()] = []
-        try:
+        with LIVE.running(self.key()):
             r = train(
                 [Variant("model", self.net(), self.optimizer, l2=self.l2, schedule=self.lr_schedule(steps))],
                 split.x_train,
@@ -143,9 +140,6 @@ class MnistLab(Spec):
                 progress=progress,
                 stop=lambda: log.done or (stop is not None and stop()),
             )
-        finally:
-            with _live_guard:
-                _live.pop(self.key(), None)
         model = r.groups[0].model
         if early is not None:
             early.restore(r.groups)
@@ -251,17 +245,13 @@ class EpochLog:
 
 def _publish(key: str | None, row: dict) -> None:
     if key is not None:
-        with _live_guard:
-            if key in _live:
-                _live[key].append(row)
+        LIVE.add(key, [row])
 
 
 def live_epochs(spec: Spec) -> pd.DataFrame:
     """Per-epoch metrics of a run still in progress, as `epochs_of` gives them (empty when none
     is running)."""
-    with _live_guard:
-        rows = list(_live.get(spec.key(), []))
-    return _tidy_epochs(pd.DataFrame(rows))
+    return _tidy_epochs(pd.DataFrame(LIVE.rows(spec.key())))
 
 
 def epochs_of(result: Result) -> pd.DataFrame:

@@ -3,7 +3,6 @@ of its lesson."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 import torch
 
 from core import data
+from core.live import Board
 from core.nets import NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Progress, Result, Spec, Stop
@@ -18,8 +18,7 @@ from core.train import Run, Variant, evaluate, fit, result, unique
 
 LIVE_POINTS = 50  # evaluations of the live curves over a run
 LIVE_SAMPLE = 1000  # training images the live curves measure the loss on: cheap next to training
-_live: dict[str, list[dict]] = {}  # live loss rows of runs in progress, keyed by spec key
-_live_guard = threading.Lock()
+LIVE = Board()  # the sample loss of races in progress
 
 BOOK_OPTIMIZERS = (
     OptimizerSpec.of("sgd", lr=0.01, book=True),
@@ -70,13 +69,8 @@ class OptimizerComparison(Spec):
         """Train every optimizer; every `iterations / LIVE_POINTS` steps the loss on a fixed
         sample of training images is published for `live_loss` (until the result is ready), and
         the test set is measured once, at the end (as often as before)."""
-        with _live_guard:
-            _live[self.key()] = []
-        try:
+        with LIVE.running(self.key()):
             return result(self._tested(self._train(progress, stop)))
-        finally:
-            with _live_guard:
-                _live.pop(self.key(), None)
 
     def _train(self, progress: Progress | None, stop: Stop | None) -> Run:
         variants = self.variants()
@@ -154,18 +148,14 @@ def _publish(key: str, variants: list[Variant], step: int, metrics: dict[str, np
         for v, loss in zip(variants, metrics["sample_loss"])
         if np.isfinite(loss)
     ]
-    with _live_guard:
-        if key in _live:
-            _live[key].extend(rows)
+    LIVE.add(key, rows)
     return []
 
 
 def live_loss(spec: OptimizerComparison) -> pd.DataFrame:
     """The sample loss of a run still in progress so far: variant, step, value and the key
     columns (empty when none is running)."""
-    with _live_guard:
-        rows = list(_live.get(spec.key(), []))
-    return pd.DataFrame(rows, columns=["variant", "step", "value", "method", "lr"])
+    return pd.DataFrame(LIVE.rows(spec.key()), columns=["variant", "step", "value", "method", "lr"])
 
 
 LOWER = 0.9  # a method whose smoothed loss is below this share of SGD's has clearly beaten it
