@@ -20,7 +20,15 @@ from core.schedules import SCHEDULES
 from core.train import smoothed_loss
 from ui import charts, labels, lr_views, runner
 from ui.i18n import number, t
-from ui.widgets import apply_preset, csv_download, defaults, grid, guard, lesson, spec_values, translated
+from ui.widgets import (
+    csv_download,
+    defaults,
+    guard,
+    lesson,
+    preset_buttons,
+    spec_values,
+    translated,
+)
 
 P = "learning_rate"  # widget-key prefix
 
@@ -39,13 +47,7 @@ def landscape() -> None:
     k = f"{P}.walk"
     presets = Walk.presets()
     defaults(spec_values(k, presets["good"]))
-    for col, (name, preset) in zip(grid(len(presets), 4), presets.items()):
-        col.button(
-            tr(f"preset_{name}"),
-            key=f"{k}.preset.{name}",
-            on_click=apply_preset(spec_values(k, preset)),
-            width="stretch",
-        )
+    preset_buttons(k, {n: (tr(f"preset_{n}"), spec_values(k, p)) for n, p in presets.items()}, per_row=4)
     left, right = st.columns([1, 2])
     with left:
         key = st.radio(

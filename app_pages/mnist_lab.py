@@ -15,13 +15,12 @@ from ui import labels, mnist_views, runner
 from ui.i18n import t
 from ui.widgets import (
     NET_ACTIVATIONS,
-    apply_preset,
     dataset_select,
     defaults,
-    grid,
     guard,
     lesson,
     optimizer_inputs,
+    preset_buttons,
     spec_values,
     tabs,
     translated,
@@ -56,9 +55,7 @@ def build() -> MnistLab:
     """The Build section: every knob of the model and its training; returns the spec."""
     presets = MnistLab.presets()
     defaults(preset(presets["default"]))
-    for col, (name, spec) in zip(grid(len(presets), 2), presets.items()):
-        on_click = apply_preset(preset(spec))
-        col.button(t(f"mnist_lab.preset_{name}"), key=f"{P}.preset.{name}", on_click=on_click, width="stretch")
+    preset_buttons(P, {n: (t(f"mnist_lab.preset_{n}"), preset(s)) for n, s in presets.items()}, per_row=2)
     data_col, net_col, train_col = st.columns(3)
     with data_col:
         st.markdown(f"**{t('mnist_lab.data')}**")

@@ -14,10 +14,10 @@ from ui.widgets import (
     csv_download,
     dataset_select,
     defaults,
-    grid,
     guard,
     lesson,
     optimizer_inputs,
+    preset_buttons,
     spec_values,
     translated,
 )
@@ -69,11 +69,9 @@ def surface_select() -> str:
     )
 
 
-def preset_buttons() -> None:
+def playground_presets() -> None:
     """One button per playground preset, three to a row so that every label shows in full."""
-    for col, name in zip(grid(len(playground.PRESETS)), playground.PRESETS):
-        preset = apply_preset(race_values(playground.PRESETS[name]))
-        col.button(t(f"optimizers.preset_{name}"), key=f"{P}.preset.{name}", on_click=preset, width="stretch")
+    preset_buttons(P, {n: (t(f"optimizers.preset_{n}"), race_values(p)) for n, p in playground.PRESETS.items()})
 
 
 def scrub_slider(steps: int) -> int:
@@ -86,7 +84,7 @@ def scrub_slider(steps: int) -> int:
 def playground_tab() -> None:
     defaults(race_values(playground.PRESETS["book"]))
     st.markdown(t("optimizers.playground_intro"))
-    preset_buttons()
+    playground_presets()
     left, right = st.columns([1, 2])
     with left:
         surface = surface_select()
@@ -146,12 +144,9 @@ def mnist_tab() -> None:
     st.markdown(t("optimizers.mnist_intro"))
     presets = OptimizerComparison.presets()
     defaults(mnist_values(presets["book"]))
-    for col, (name, preset) in zip(grid(len(presets)), presets.items()):
-        col.button(
-            t(f"optimizers.preset_mnist_{name}", n=preset.iterations),
-            key=f"{M}.preset.{name}",
-            on_click=apply_preset(mnist_values(preset)),
-        )
+    preset_buttons(
+        M, {n: (t(f"optimizers.preset_mnist_{n}", n=p.iterations), mnist_values(p)) for n, p in presets.items()}
+    )
     left, right = st.columns([1, 2])
     with left:
         dataset = dataset_select(f"{M}.dataset")

@@ -16,10 +16,10 @@ from core.experiments import initialization as init
 from core.experiments.initialization import DepthFacts, MnistFacts, PReLUFacts, SpreadFacts, SymmetryFacts
 from core.nets import ACTIVATIONS, INITS
 from core.spec import Spec
-from ui import charts, labels
+from ui import charts, labels, widgets
 from ui.colors import color
 from ui.i18n import number, t
-from ui.widgets import apply_preset, grid, spec_values, translated
+from ui.widgets import spec_values, translated
 
 COLUMNS = 5  # histogram panels per line
 NEGATIVE_SLOPE = ("leaky_relu", "prelu")  # the activations whose negative-side slope is a knob
@@ -27,11 +27,8 @@ NEGATIVE_SLOPE = ("leaky_relu", "prelu")  # the activations whose negative-side 
 
 def preset_buttons(prefix: str, presets: dict[str, Spec], text: str) -> None:
     """One button per preset; a click writes the preset spec's values into the widgets."""
-    for col, (name, spec) in zip(grid(len(presets)), presets.items()):
-        on_click = apply_preset(spec_values(prefix, spec))
-        col.button(
-            t(f"initialization.{text}_{name}"), key=f"{prefix}.preset.{name}", on_click=on_click, width="stretch"
-        )
+    buttons = {n: (t(f"initialization.{text}_{n}"), spec_values(prefix, s)) for n, s in presets.items()}
+    widgets.preset_buttons(prefix, buttons)
 
 
 def init_inputs(prefix: str) -> dict:

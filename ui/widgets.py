@@ -68,6 +68,13 @@ def grid(n: int, per_row: int = 3) -> list:
     return [col for start in range(0, n, per_row) for col in st.columns(per_row)][:n]
 
 
+def preset_buttons(prefix: str, presets: dict[str, tuple[str, dict]], per_row: int = 3) -> None:
+    """One button per preset (name -> (label, widget values)), `per_row` to a row, keyed
+    `<prefix>.preset.<name>`; a click writes the values into the widgets."""
+    for col, (name, (label, values)) in zip(grid(len(presets), per_row), presets.items()):
+        col.button(label, key=f"{prefix}.preset.{name}", on_click=apply_preset(values), width="stretch")
+
+
 def tabs(key: str, titles: dict[str, str]) -> list:
     """`st.tabs` (name -> title) that stays on the open tab across a language switch: the open
     tab's language-neutral name is kept under `key`, and each language gets its own widget
