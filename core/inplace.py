@@ -10,7 +10,11 @@ Nesterov go further and run PyTorch's own fused kernels (CPU and CUDA), one pass
 `tests/core/test_optimizers.py` holds every kernel equal to its rule.
 
 Hyperparameters are floats or per-variant [k, 1] tensors, as in the pure rules; the state holds
-tensors shaped like the weights, created at the first step.
+tensors shaped like the weights, created at the first step. The step number `t` is an int, or a
+0-dim tensor on the weights' device: then no number a kernel receives from Python changes from
+one step to the next (rates with time decay and Adam's bias corrections are computed on the
+device), which is what a CUDA graph needs to replay a step (`core.train.Stepper`). Where a fused
+kernel would need such a number as a Python float, the public kernels run instead.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import torch
 from core.optimizers import METHODS, rate
 
 Number = float | torch.Tensor
+Step = int | torch.Tensor  # the step number: an int, or a 0-dim tensor on the weights' device
 
 
 def _is_zero(x: Number) -> bool:
@@ -75,12 +80,14 @@ FUSED_KERNELS = ("_fused_sgd_", "_fused_adagrad_", "_fused_adam_", "_fused_adamw
 FUSED = all(hasattr(torch, name) for name in FUSED_KERNELS)
 
 
-def _fusable(w: torch.Tensor, hp: Mapping) -> bool:
+def _fusable(w: torch.Tensor, hp: Mapping, *numbers: Number) -> bool:
     """PyTorch's fused kernels (the ones `torch.optim` runs with `fused=True`) update the
     weights in one pass instead of four to six, about three times faster on the CPU; they take
-    plain-float settings only, so per-variant [k, 1] settings take the kernels below, and so
-    does every device outside FUSED_DEVICES (Apple's MPS has no fused AdaGrad)."""
-    return FUSED and w.device.type in FUSED_DEVICES and not any(isinstance(v, torch.Tensor) for v in hp.values())
+    plain-float settings only, so per-variant [k, 1] settings (and `numbers` computed from a
+    step number held on the device) take the kernels below, and so does every device outside
+    FUSED_DEVICES (Apple's MPS has no fused AdaGrad)."""
+    plain = not any(isinstance(v, torch.Tensor) for v in (*hp.values(), *numbers))
+    return FUSED and w.device.type in FUSED_DEVICES and plain
 
 
 def _fused_momentum(w, g, s, hp, nesterov):
@@ -118,19 +125,20 @@ def nesterov(w, g, s, hp, t):
     _axpy(w, 1.0 + m, v)  # ... + (1 + m) * v_new
 
 
-def _step_count(s: dict, t: int, like: torch.Tensor) -> list[torch.Tensor]:
+def _step_count(s: dict, t: Step, like: torch.Tensor) -> list[torch.Tensor]:
     """The step number as the fused kernels read it: a float32 tensor on the weights' device
     (torch.optim's own choice), kept in the state and set in place, so a GPU step makes no copy."""
     if "_t" not in s:  # underscore: the kernel's bookkeeping, not a quantity of the rule
         s["_t"] = torch.zeros((), dtype=torch.float32, device=like.device)
-    return [s["_t"].fill_(float(t))]
+    return [s["_t"].copy_(t) if isinstance(t, torch.Tensor) else s["_t"].fill_(float(t))]
 
 
 def adagrad(w, g, s, hp, t):
-    if _fusable(w, hp):
+    lr = rate(hp, t)
+    if _fusable(w, hp, lr):
         torch._fused_adagrad_(
             [w], [g], [_state(s, "h", w)], _step_count(s, t, w),
-            lr=rate(hp, t), lr_decay=0.0, weight_decay=hp["weight_decay"], eps=hp["eps"], maximize=False,
+            lr=lr, lr_decay=0.0, weight_decay=hp["weight_decay"], eps=hp["eps"], maximize=False,
         )  # fmt: skip
         return
     g = _coupled(w, g, hp)
@@ -144,15 +152,20 @@ def rmsprop(w, g, s, hp, t):
     _axpy_div(w, -rate(hp, t), g, sq.sqrt().add_(hp["eps"]))
 
 
-def _fused_adam(kernel, w, g, s, hp, t, book):
-    """torch's Adam divides by sqrt(v) / sqrt(1 - b2^t) + eps, the book by sqrt(v) + eps after
+def _fused_adam(kernel, w, g, s, hp, t, book) -> bool:
+    """One step by torch's fused Adam kernel where it can take it; False where it cannot.
+    torch's Adam divides by sqrt(v) / sqrt(1 - b2^t) + eps, the book by sqrt(v) + eps after
     folding sqrt(1 - b2^t) into the rate: the same step once eps is divided by sqrt(1 - b2^t)."""
     b1, b2 = hp["beta1"], hp["beta2"]
     eps = hp["eps"] / (1.0 - b2**t) ** 0.5 if book else hp["eps"]
+    lr = rate(hp, t)
+    if not _fusable(w, hp, eps, lr):
+        return False
     kernel(
         [w], [g], [_state(s, "m", w)], [_state(s, "v", w)], [], _step_count(s, t, w),
-        lr=rate(hp, t), beta1=b1, beta2=b2, weight_decay=hp["weight_decay"], eps=eps, amsgrad=False, maximize=False,
+        lr=lr, beta1=b1, beta2=b2, weight_decay=hp["weight_decay"], eps=eps, amsgrad=False, maximize=False,
     )  # fmt: skip
+    return True
 
 
 def _adam_core(w, g, s, hp, t, book):
@@ -168,15 +181,12 @@ def _adam_core(w, g, s, hp, t, book):
 
 
 def adam(w, g, s, hp, t, book=False):
-    if _fusable(w, hp):
-        _fused_adam(torch._fused_adam_, w, g, s, hp, t, book)
-        return
-    _adam_core(w, _coupled(w, g, hp), s, hp, t, book)
+    if not _fused_adam(torch._fused_adam_, w, g, s, hp, t, book):
+        _adam_core(w, _coupled(w, g, hp), s, hp, t, book)
 
 
 def adamw(w, g, s, hp, t, book=False):
-    if _fusable(w, hp):
-        _fused_adam(torch._fused_adamw_, w, g, s, hp, t, book)
+    if _fused_adam(torch._fused_adamw_, w, g, s, hp, t, book):
         return
     if not _is_zero(hp["weight_decay"]):
         w.mul_(1.0 - rate(hp, t) * hp["weight_decay"])
@@ -206,7 +216,7 @@ KERNELS: dict[str, Callable] = {
 
 
 @torch.no_grad()
-def step(method: str, book: bool, w: torch.Tensor, g: torch.Tensor, state: dict, t: int, hp: Mapping) -> None:
+def step(method: str, book: bool, w: torch.Tensor, g: torch.Tensor, state: dict, t: Step, hp: Mapping) -> None:
     """Update `w` in place by `method` (the book's arithmetic where `book` and it has one)."""
     if METHODS[method].has_book_rule:
         KERNELS[method](w, g, state, hp, t, book)

@@ -210,6 +210,11 @@ class BatchedMLP(torch.nn.Module):
         return len(self.specs)
 
     @property
+    def draws_masks(self) -> bool:
+        """Whether training draws dropout masks (a recorded CUDA graph would repeat them)."""
+        return self._any_hidden_dropout or self._any_input_dropout
+
+    @property
     def n_hidden(self) -> int:
         return len(self.sizes) - 2
 

@@ -18,7 +18,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core import data, device, inplace
+from core import data, device, graphs, inplace
+from core.inplace import Step
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec, rate
 from core.spec import Phase, Progress, Result, Stop
@@ -105,10 +106,11 @@ class BatchedOptimizer:
             m.frozen = torch.tensor(local, device=self.flat.device) if local else None
 
     @torch.no_grad()
-    def step(self, lr_factor: torch.Tensor | None = None) -> None:
+    def step(self, lr_factor: torch.Tensor | None = None, t: Step | None = None) -> None:
         """One update of every variant. `lr_factor` [K] scales each variant's rate (schedules);
-        frozen variants (`freeze`) keep their weights."""
-        self.t += 1
+        frozen variants (`freeze`) keep their weights. `t` is the step number, counted here
+        unless given; a 0-dim tensor on the device lets a CUDA graph replay the step."""
+        self.t = self.t + 1 if t is None else t
         for i, m in enumerate(self.groups):
             t0 = time.perf_counter()
             hp = m.hp if lr_factor is None else {**m.hp, "lr": m.hp["lr"] * lr_factor[m.part].view(-1, 1)}
@@ -123,7 +125,7 @@ class BatchedOptimizer:
         """Each variant's learning rate in the last step, after time decay and schedule: [K]."""
         out = torch.empty(len(self.seconds), dtype=self.flat.dtype, device=self.flat.device)
         for m, hp in zip(self.groups, self.last_hp):
-            r = rate(hp, max(self.t, 1))  # a float is filled in, a [k, 1] tensor copied: no host-to-device copy
+            r = rate(hp, self.t)  # a float is filled in, a [k, 1] tensor copied: no host-to-device copy
             out[m.part] = r.reshape(-1) if isinstance(r, torch.Tensor) else float(r)
         return out
 
@@ -153,10 +155,15 @@ class Group:
     clip_value: torch.Tensor
     used: frozenset[str] = frozenset()  # which of l2, l1, clip_norm, clip_value any variant sets
     running: torch.Tensor | None = None  # [k] False where stopped early; None while all run
+    stopped: frozenset[int] = frozenset()  # the rows `running` says are stopped
 
     def freeze(self, rows: Iterable[int]) -> None:
-        """Stop training these variants (rows of this group) for good; they keep their weights."""
-        rows = set(rows)
+        """Stop training these variants (rows of this group) for good; they keep their weights.
+        The same rows again change nothing, so a recorded step (`Stepper`) stays valid."""
+        rows = frozenset(rows)
+        if rows == self.stopped:
+            return
+        self.stopped = rows
         self.optimizer.freeze(rows)
         flags = [j not in rows for j in range(len(self.indices))]
         self.running = None if all(flags) else torch.tensor(flags, device=self.model.flat.device)
@@ -326,13 +333,28 @@ class Record:
         return cls(nans(), nans() if grad_norms else None, zeros.bool(), zeros)
 
     @torch.no_grad()
-    def add(self, step: int, loss: torch.Tensor, alive: torch.Tensor, live: torch.Tensor, norms) -> None:
+    def add(self, step: Step, loss: torch.Tensor, alive: torch.Tensor, live: torch.Tensor, norms) -> None:
         newly = live & ~alive  # live before this step, not finite or too large now
-        self.died_at.masked_fill_(newly, step)
+        self.died_at.copy_(torch.where(newly, step, self.died_at))  # masked_fill_ would read a tensor step back
         self.dead |= newly
-        self.losses[step - 1] = torch.where(alive, loss, math.nan)
+        _put_row(self.losses, step, torch.where(alive, loss, math.nan))
         if self.norms is not None:
-            self.norms[step - 1] = torch.where(alive, norms, math.nan)
+            _put_row(self.norms, step, torch.where(alive, norms, math.nan))
+
+
+def _put_row(table: torch.Tensor, step: Step, row: torch.Tensor) -> None:
+    """table[step - 1] = row, where `step` may be a 0-dim tensor on the device."""
+    if isinstance(step, torch.Tensor):
+        table.index_copy_(0, step.view(1) - 1, row.view(1, -1).to(table.dtype))
+    else:
+        table[step - 1] = row
+
+
+def _row(table: torch.Tensor | None, step: Step) -> torch.Tensor | None:
+    """table[step - 1], where `step` may be a 0-dim tensor on the device."""
+    if table is None or not isinstance(step, torch.Tensor):
+        return None if table is None else table[step - 1]
+    return table.index_select(0, step.view(1) - 1).view(-1)
 
 
 def schedule_table(schedules: list[Schedule | None], steps: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -345,7 +367,7 @@ def schedule_table(schedules: list[Schedule | None], steps: int, like: torch.Ten
 
 
 def train_step(
-    g: Group, rec: Record, xb: torch.Tensor, yb: torch.Tensor, step: int, lr_factor: torch.Tensor | None = None
+    g: Group, rec: Record, xb: torch.Tensor, yb: torch.Tensor, step: Step, lr_factor: torch.Tensor | None = None
 ) -> None:
     """One lockstep step of a group: forward, backward from the logits, the L2 gradient,
     clipping, each variant's update (its rate times `lr_factor`, where a schedule runs) and the
@@ -355,8 +377,59 @@ def train_step(
     loss, alive = backward_cross_entropy(g.model(xb), yb, live)
     add_l2_grad(g, alive)
     rec.add(step, loss, alive, live, clip(g, rec.norms is not None))
-    g.optimizer.step(lr_factor)
+    g.optimizer.step(lr_factor, step)
     shrink_l1(g, g.running)
+
+
+STEPPINGS = ("auto", "eager", "counter", "graph")
+
+
+class Stepper:
+    """Takes the steps of a run in one of three ways:
+
+    - `eager`: the step number is a Python int, and every operation is launched from Python.
+    - `counter`: the step number lives on the device, and the batch's indices are copied into a
+      buffer that stays put, so every step from the second on launches the very same operations
+      with the very same arguments.
+    - `graph` (CUDA): a `counter` step recorded once as a CUDA graph and replayed (`core.graphs`):
+      one launch per step instead of about ninety, which on a GPU take longer to start than to
+      run.
+
+    The first step is always eager: it creates the optimizers' state. `auto` takes `graph` on
+    CUDA, and `eager` elsewhere or where dropout draws masks (a replay would repeat them).
+    """
+
+    def __init__(self, groups: list[Group], records: list[Record], tables: list, x, y, stepping: str = "auto"):
+        dev = x.device
+        dropout = any(g.model.draws_masks for g in groups)
+        if stepping not in STEPPINGS:
+            raise ValueError(f"unknown stepping {stepping!r}; choose one of {STEPPINGS}")
+        if stepping == "auto":
+            stepping = "graph" if dev.type == "cuda" and not dropout else "eager"
+        if stepping == "graph" and (dev.type != "cuda" or dropout):
+            raise ValueError("CUDA graphs need a CUDA device and a run without dropout")
+        self.mode = stepping
+        self.groups, self.records, self.tables, self.x, self.y = groups, records, tables, x, y
+        self.t = torch.zeros((), dtype=torch.long, device=dev)  # the step number, on the device
+        self.buffers: dict[int, torch.Tensor] = {}  # one fixed index buffer per batch size
+        self.replay = graphs.Replay() if stepping == "graph" else None
+
+    def __call__(self, step: int, idx: torch.Tensor) -> None:
+        if self.mode == "eager" or step == 1:
+            self._step(idx, step)
+            return
+        self.t.fill_(step)
+        buffer = self.buffers.setdefault(len(idx), torch.empty_like(idx))
+        buffer.copy_(idx)
+        if self.replay is None:
+            self._step(buffer, self.t)
+        else:  # one graph per batch size and set of variants stopped early
+            self.replay((len(idx), *(g.stopped for g in self.groups)), lambda: self._step(buffer, self.t))
+
+    def _step(self, idx: torch.Tensor, t: Step) -> None:
+        xb, yb = gather(self.x, self.y, idx)
+        for g, rec, table in zip(self.groups, self.records, self.tables):
+            train_step(g, rec, xb, yb, t, _row(table, t))
 
 
 def train(
@@ -374,9 +447,10 @@ def train(
     dtype: torch.dtype = torch.float32,
     progress: Progress | None = None,
     stop: Stop | None = None,
+    stepping: str = "auto",
 ) -> Run:
     """Train all variants for `steps` mini-batch steps on (x, y), on `core.device`'s device
-    (the CPU for float64 where that device has none).
+    (the CPU for float64 where that device has none), stepping as `Stepper` says (`stepping`).
 
     Every step records each live variant's training loss; every `eval_every` steps (and at the
     end) loss and accuracy on each of `eval_sets` are recorded as '<name>_loss'/'<name>_acc'.
@@ -441,13 +515,12 @@ def train(
                 g.freeze(j for j, k in enumerate(g.indices) if stopped_at[k] is not None)
 
     tables = [schedule_table([schedules[k] for k in g.indices], steps, g.model.flat) for g in groups]
+    stepper = Stepper(groups, records, tables, x, y, stepping)
     for step, idx in enumerate(batch_order(len(x), batch_size, steps, seed, dev), start=1):
         if stop is not None and stop():
             stopped = True
             break
-        xb, yb = gather(x, y, idx)
-        for g, rec, table in zip(groups, records, tables):
-            train_step(g, rec, xb, yb, step, None if table is None else table[step - 1])
+        stepper(step, idx)
         if eval_every and step % eval_every == 0:
             run_eval(step)
         if step % report_every == 0 or step == steps:
@@ -467,9 +540,9 @@ def train(
     if not evals or evals[-1][0] != last:
         run_eval(last, final=True)
     seconds = time.perf_counter() - start
-    opt_seconds = np.zeros(K)
+    opt_seconds = np.zeros(K)  # a replayed graph runs every update at once: its time is shared
     for g in groups:
-        opt_seconds[g.indices] = g.optimizer.seconds
+        opt_seconds[g.indices] = g.optimizer.seconds if stepper.replay is None else 0.0
     curves = _curves(variants, losses[: max(last, 0)], grad_norms, evals, steps_per_epoch)
     summary = _summary(variants, losses, evals, diverged_at, seconds, opt_seconds, last)
     summary["stopped_at"] = pd.array(stopped_at, dtype="Int64")

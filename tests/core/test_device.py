@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 import torch
 
+import core.graphs
 import core.train
 from core import checkpoint, data, device, gradcheck, inplace
 from core.__main__ import main
 from core.experiments.initialization import InitHistograms
+from core.experiments.optimizers import BOOK_OPTIMIZERS
 from core.nets import NetSpec
 from core.optimizers import METHODS, OptimizerSpec
 from core.schedules import Exponential
@@ -89,9 +91,11 @@ def test_the_command_line_takes_a_device_and_says_when_it_is_missing(capsys, mon
 
 def every_feature() -> list[Variant]:
     """Variants that take every path of a training step: fused and in-place kernels, per-variant
-    rates, book Adam, L2, L1, clipping by norm and value, a schedule, mixed activations, BN."""
+    rates, book Adam, L2, L1, clipping by norm and value, a schedule, mixed activations, BN, and
+    the book preset's four methods alone (no schedule: PyTorch's fused kernels)."""
     relu, tanh = NetSpec(SIZES, "relu", "he_normal"), NetSpec(SIZES, "tanh", "xavier")
     bn = NetSpec(SIZES, "relu", "he_normal", batchnorm=True)
+    book = NetSpec((784, 20, 10))
     return [
         Variant("sgd", relu, OptimizerSpec.of("sgd", lr=0.1), l2=0.01),
         Variant("sgd-slow", tanh, OptimizerSpec.of("sgd", lr=0.03), clip_norm=0.5),
@@ -104,10 +108,11 @@ def every_feature() -> list[Variant]:
         Variant("adadelta", relu, OptimizerSpec.of("adadelta")),
         Variant("bn-sgd", bn, OptimizerSpec.of("sgd", lr=0.1)),
         Variant("bn-adam", bn, OptimizerSpec.of("adam", lr=0.002)),
+        *(Variant(f"book-{o.method}", book, o) for o in BOOK_OPTIMIZERS),
     ]
 
 
-def run_all(x, y) -> core.train.Run:
+def run_all(x, y, stepping: str = "auto") -> core.train.Run:
     def stop_adam_early(step, metrics, groups):
         return [6] if step == 10 else []
 
@@ -122,17 +127,29 @@ def run_all(x, y) -> core.train.Run:
         eval_sets={"val": (x[:64], y[:64])},
         record_grad_norm=True,
         on_eval=stop_adam_early,
+        stepping=stepping,
     )
 
 
 def weights(run: core.train.Run) -> dict[str, torch.Tensor]:
-    return {f"{g.indices[j]}": g.model.flat[j].detach().cpu() for g in run.groups for j in range(len(g.indices))}
+    """Every variant's parameters by name, on the CPU, but for the biases just before batch norm:
+    they do not change the output, so their gradient is rounding noise, which Adam scales up to
+    full steps of its rate, differently on every device."""
+    out = {}
+    for g in run.groups:
+        m = g.model
+        ignored = {f"b{i}" for i in range(m.n_hidden)} if m.batchnorm and not m.bn_after else set()
+        for name, p in m.named_parameters():
+            if name not in ignored:
+                out |= {f"{k}.{name}": p[j].detach().cpu() for j, k in enumerate(g.indices)}
+    return out
 
 
 @on_each_device
 def test_training_on_each_device_matches_the_cpu(name, mnist_small):
     x, y = mnist_small
-    cpu = run_all(x, y)
+    with device.using("cpu"):
+        cpu = run_all(x, y)
     with device.using(name):
         run = run_all(x, y)
     assert {g.model.flat.device.type for g in run.groups} == {name}
@@ -142,6 +159,117 @@ def test_training_on_each_device_matches_the_cpu(name, mnist_small):
     for k, w in weights(cpu).items():
         torch.testing.assert_close(weights(run)[k], w, rtol=2e-3, atol=1e-4)
     assert run.summary["stopped_at"].tolist()[6] == 10
+
+
+class Recording(core.graphs.Replay):
+    """A `Replay` that keeps a list of its instances, to see what they recorded."""
+
+    made: list = []
+
+    def __init__(self):
+        super().__init__()
+        Recording.made.append(self)
+
+
+@on_each_device
+def test_steps_with_the_step_number_on_the_device_match_eager_steps(name, mnist_small, monkeypatch):
+    """What a CUDA graph replays (the `counter` step; on CUDA the graph itself) trains as the
+    eager step does, through every feature, stopping a variant early on the way."""
+    x, y = mnist_small
+    monkeypatch.setattr(core.graphs, "Replay", Recording)
+    Recording.made.clear()
+    with device.using(name):
+        eager = run_all(x, y, "eager")
+        recorded = run_all(x, y, "graph" if name == "cuda" else "counter")
+    a, b = eager.curves, recorded.curves
+    assert a[["variant", "step", "metric"]].equals(b[["variant", "step", "metric"]])
+    np.testing.assert_allclose(b["value"], a["value"], rtol=1e-4, atol=1e-6)
+    for k, w in weights(eager).items():
+        torch.testing.assert_close(weights(recorded)[k], w, rtol=1e-4, atol=1e-6)
+    assert recorded.summary["stopped_at"].tolist()[6] == 10
+    if name == "cuda":  # recorded before and after the early stop
+        [replay] = Recording.made
+        assert replay.failed is None and len(replay.graphs) == 2
+
+
+def test_a_counter_step_launches_the_same_operations_at_every_step(mnist_small, monkeypatch):
+    """A CUDA graph replays the launches it recorded with the numbers it recorded. So from the
+    second step on, a `counter` step must launch the same operations with the same non-tensor
+    arguments at every step, or a replay would train differently: checked here, on the CPU,
+    operation by operation, for every feature."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    def plain(a):
+        if isinstance(a, torch.Tensor):
+            return ("tensor", tuple(a.shape), a.dtype, a.device.type)
+        if isinstance(a, list | tuple):
+            return tuple(plain(b) for b in a)
+        return "nan" if a != a else a  # NaN equals nothing, itself included
+
+    class Launches(TorchDispatchMode):
+        def __init__(self, into):
+            super().__init__()
+            self.into = into
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.into.append((str(func), plain(args), plain(sorted((kwargs or {}).items()))))
+            return func(*args, **(kwargs or {}))
+
+    calls = []
+
+    def spy(g, rec, xb, yb, step, factor):
+        calls.append([])
+        with Launches(calls[-1]):
+            train_step(g, rec, xb, yb, step, factor)
+
+    monkeypatch.setattr(core.train, "train_step", spy)
+    x, y = mnist_small
+    train(every_feature(), x, y, batch_size=32, steps=9, seed=3, record_grad_norm=True, stepping="counter")
+    per_step = len(calls) // 9
+    steps = [calls[i : i + per_step] for i in range(per_step, len(calls), per_step)]  # from step 2 on
+    assert len(steps) == 8 and all(len(c) > 20 for c in steps[0])
+    assert all(s == steps[0] for s in steps[1:])
+    assert not any(op == "aten._local_scalar_dense.default" for c in steps[0] for op, *_ in c)  # no wait for the device
+
+
+def test_steppings_are_checked(mnist_small):
+    x, y = mnist_small
+    v = [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))]
+    with pytest.raises(ValueError, match="unknown stepping"):
+        train(v, x, y, batch_size=32, steps=2, stepping="fast")
+    if "cuda" not in device.present():
+        with pytest.raises(ValueError, match="CUDA graphs need a CUDA device"):
+            train(v, x, y, batch_size=32, steps=2, stepping="graph")
+
+
+@pytest.mark.skipif("cuda" not in device.present(), reason="records a CUDA graph")
+def test_a_cuda_graph_is_recorded_while_another_thread_computes(mnist_small, monkeypatch):
+    """Two visitors, one GPU: one run records its graph while another thread keeps launching
+    work of its own; neither fails, and the recording run matches one alone."""
+    x, y = mnist_small
+    monkeypatch.setattr(core.graphs, "Replay", Recording)
+    Recording.made.clear()
+    with device.using("cuda"):
+        alone = run_all(x, y)
+    done = threading.Event()
+
+    def other_visitor():  # draws as the lab's runs do, from a generator of its own
+        gen = torch.Generator("cuda").manual_seed(0)
+        a = torch.randn(512, 512, device="cuda", generator=gen)
+        while not done.is_set():
+            a = torch.tanh(a @ a / 512) * (torch.rand(512, 512, device="cuda", generator=gen) > 0.1)
+        torch.cuda.synchronize()
+
+    th = threading.Thread(target=other_visitor)
+    th.start()
+    try:
+        with device.using("cuda"):
+            beside = run_all(x, y)
+    finally:
+        done.set()
+        th.join()
+    assert all(r.failed is None and r.graphs for r in Recording.made)
+    np.testing.assert_allclose(beside.curves["value"], alone.curves["value"], rtol=1e-5, atol=1e-7)
 
 
 @on_each_device
@@ -181,6 +309,7 @@ def test_a_training_step_leaves_no_tensor_on_the_cpu():
             xb, yb = gather(x, y, idx)
             factors = torch.full((len(g.indices),), 0.5, device=meta)
             train_step(g, rec, xb, yb, step, factors)
+            train_step(g, rec, xb, yb, torch.tensor(step, device=meta), factors)  # as a CUDA graph steps
         assert rec.losses.device == meta and rec.died_at.device == meta
 
 
@@ -193,7 +322,7 @@ def test_every_gather_reads_indices_on_the_datas_device(monkeypatch, mnist_small
 
     monkeypatch.setattr(core.train, "gather", spy)
     x, y = mnist_small
-    train([Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))], x, y, batch_size=50, steps=12)
+    train([Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"))], x, y, batch_size=50, steps=12, stepping="eager")
     assert len(seen) == 12 and all(len(set(devices)) == 1 for devices in seen)
     with pytest.raises(RuntimeError, match="indices on cpu, data on meta"):
         gather(x.to("meta"), y.to("meta"), torch.arange(3))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from core import checkpoint, data, models
+from core import checkpoint, data, device, models
 from core.experiments.mnist_lab import MnistLab, confidently_wrong, ending, epochs_of, layer_table
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
@@ -44,7 +44,7 @@ def test_test_metrics_match_an_independent_count(stored):
     store, spec, result = stored
     model = models.network(spec, result)
     x, y = data.subset(spec.n_test, spec.dataset, "test", spec.seed)
-    logits = model(x)[0]
+    logits = model(x.to(model.flat.device))[0].cpu()
     assert result.extras["test_loss"] == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-4)
     assert result.extras["test_acc"] == pytest.approx((logits.argmax(1) == y).float().mean().item())
     conf = result.frames["confusion"].pivot(index="true", columns="pred", values="count")
@@ -77,7 +77,8 @@ def test_checkpoint_is_json_and_rebuilds_batchnorm_statistics():
     x = torch.rand(64, 784)
     model(x)  # training-mode pass moves the running statistics away from 0 and 1
     doc = json.loads(json.dumps(checkpoint.pack(model)))
-    again = checkpoint.unpack(doc)
+    with device.using("cpu"):  # unpacking puts the network on the current device
+        again = checkpoint.unpack(doc)
     model.eval()
     assert torch.equal(model(x), again(x))
     assert not torch.allclose(again.mean0, torch.zeros_like(again.mean0))
@@ -103,7 +104,8 @@ def test_early_stopping_keeps_the_best_weights():
     assert e["epochs_run"] < spec.epochs and e["epochs_run"] == val.index.max()
     assert e["best_epoch"] == val.idxmin() and e["epochs_run"] == e["best_epoch"] + spec.patience
     split = data.make_split(spec.n_train, spec.val_fraction, 0, spec.dataset, spec.seed)
-    logits = models.network(spec, result)(split.x_val)[0]
+    model = models.network(spec, result)
+    logits = model(split.x_val.to(model.flat.device))[0].cpu()
     kept = torch.nn.functional.cross_entropy(logits, split.y_val).item()
     assert kept == pytest.approx(val.min(), rel=1e-5)
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core import exchange, presets
+from core import device, exchange, presets
 from core.spec import FORMAT, Spec
 from core.store import Store
 from core.verify import differences
@@ -47,4 +47,5 @@ def test_a_fresh_store_gets_them_all_as_its_own(tmp_path):
 @pytest.mark.parametrize(("kind", "name"), CHEAP)
 def test_recomputing_a_preset_gives_the_shipped_numbers(results, kind, name):
     spec = Spec.registry[kind].presets()[name]
-    assert differences(results[spec.key()], spec.run()) == []
+    with device.using("cpu"):  # where the shipped presets were computed
+        assert differences(results[spec.key()], spec.run()) == []

@@ -78,7 +78,7 @@ def train_torch(model, opt, x, y, batch_size, steps, seed):
 
 def our_weights(run, k=0):
     g = run.groups[0]
-    return [W[g.indices.index(k)].detach() for W in g.model.weights()]
+    return [W[g.indices.index(k)].detach().cpu() for W in g.model.weights()]  # the references run on the CPU
 
 
 def test_l2_gradient_is_lambda_w_on_weights_only():

@@ -54,7 +54,7 @@ def variant_weights(run, k):
     for g in run.groups:
         if k in g.indices:
             j = g.indices.index(k)
-            return [W[j].detach() for W in g.model.weights()]
+            return [W[j].detach().cpu() for W in g.model.weights()]  # the references run on the CPU
     raise KeyError(k)
 
 
@@ -214,7 +214,7 @@ def test_on_eval_can_stop_a_variant_and_freeze_its_weights(mnist_small):
 def variant_weights_from_groups(groups, k):
     for g in groups:
         if k in g.indices:
-            return [W[g.indices.index(k)].detach().clone() for W in g.model.weights()]
+            return [W[g.indices.index(k)].detach().cpu().clone() for W in g.model.weights()]
     raise KeyError(k)
 
 
