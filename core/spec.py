@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-FORMAT = 3  # bump when the shape of stored results changes; older entries are recomputed
+FORMAT = 4  # bump when the shape of stored results changes; older entries are recomputed
 KEY = re.compile(r"[0-9a-f]{32}")  # what `Spec.key` returns
 FRACTION = re.compile(r"(^|_)(acc|accuracy|share|fraction|flat|dead)$")
 

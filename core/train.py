@@ -587,8 +587,12 @@ def unique(ids: list[str]) -> list[str]:
 
 
 def with_keys(frame: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame:
-    """`frame` (with a `variant` column) plus one column per key of the variants' `keys`."""
+    """`frame` (with a `variant` column) plus one column per key of the variants' `keys`. A key
+    named like a column the frame already has would overwrite its numbers: refused."""
     columns = dict.fromkeys(c for v in variants for c in v.keys)
+    clash = set(columns) & set(frame.columns)
+    if clash:
+        raise ValueError(f"variant keys {sorted(clash)} would overwrite columns of the frame")
     by_name = {v.name: v.keys for v in variants}
     for col in columns:
         frame[col] = frame["variant"].map(lambda n, c=col: by_name.get(n, {}).get(c))

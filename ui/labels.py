@@ -32,7 +32,7 @@ KEYS = (
     "member",
 )
 NUMBERS = ("lr", "scale", "member")  # keys whose value is a number, shown through a template
-MODIFIERS = {"init": ("std", "value", "init_scale")}  # shown with their key wherever it appears
+MODIFIERS = {"init": ("std", "init_value", "init_scale")}  # shown with their key wherever it appears
 
 
 def name(column: str, value: object) -> str:

@@ -73,13 +73,13 @@ ACCURACY_TIE = 0.01
 
 def init_keys(net: NetSpec) -> dict[str, object]:
     """The key columns of a variant that differs from the others by its initial weights: the
-    init, the setting that init reads (`std` of normal, `value` of constant) and `init_scale`
-    where it is not 1."""
+    init, the setting that init reads (`std` of normal, `init_value` of constant) and
+    `init_scale` where it is not 1."""
     keys: dict[str, object] = {"init": net.init}
     if net.init == "normal":
         keys["std"] = net.init_std
     if net.init == "constant":
-        keys["value"] = net.init_value
+        keys["init_value"] = net.init_value
     if net.init_scale != 1:
         keys["init_scale"] = net.init_scale
     return keys

@@ -199,7 +199,7 @@ def test_variants_carry_ids_and_keys_not_names():
     rows = r.frames["stats"].drop_duplicates("variant").set_index("variant")
     assert list(rows.index) == ["normal", "constant", "he_normal"]
     assert rows.loc["normal", "std"] == 1.0 and pd.isna(rows.loc["he_normal", "std"])
-    assert rows.loc["constant", "value"] == 0.5 and pd.isna(rows.loc["normal", "value"])
+    assert rows.loc["constant", "init_value"] == 0.5 and pd.isna(rows.loc["normal", "init_value"])
     assert (rows["init_scale"] == 1.5).all()
     assert "label" not in r.frames["histogram"] and set(r.frames["histogram"]["init"]) == set(rows.index)
     plain = InitHistograms(depth=2, width=10).run().frames["stats"]
@@ -383,3 +383,13 @@ def test_prelu_slopes_are_learned():
     assert (r.frames["summary"].activation == r.frames["summary"].variant).all()
     with pytest.raises(ValueError):
         PReLUSlopes(activations=("relu",))
+
+
+def test_a_constant_inits_value_leaves_the_curves_numbers_alone():
+    """The constant init's value is a key column of its own: the curves' `value` stays the metric."""
+    r = Symmetry(steps=30, every=10, n_train=500).run()
+    curves, summary = r.frames["curves"], r.frames["summary"].set_index("variant")
+    last = curves[curves.metric == "test_acc"].sort_values("step").groupby("variant")["value"].last()
+    for variant, acc in last.items():
+        assert acc == pytest.approx(summary.loc[variant, "test_acc"])
+    assert curves.loc[curves.variant == "constant", "init_value"].eq(Symmetry().init_value).all()

@@ -11,7 +11,7 @@ from core import data
 from core.nets import BatchedMLP, NetSpec
 from core.optimizers import OptimizerSpec
 from core.spec import Phase
-from core.train import Variant, backward_cross_entropy, batch_order, fit, per_variant_loss, smooth, train
+from core.train import Variant, backward_cross_entropy, batch_order, fit, per_variant_loss, smooth, train, with_keys
 
 SIZES = (784, 32, 16, 10)
 
@@ -282,3 +282,9 @@ def test_training_ends_when_every_variant_has_stopped(mnist_small):
     assert run.summary.loc[0, "stopped_at"] == 10
     assert max(fractions) < 0.5  # it did not go on
     assert np.isfinite(run.summary.loc[0, "final_loss"])  # the smoothed loss where its record ends
+
+
+def test_a_key_named_like_a_column_of_the_frame_is_refused():
+    frame = pd.DataFrame({"variant": ["a"], "value": [0.25]})
+    with pytest.raises(ValueError, match="overwrite"):
+        with_keys(frame, [Variant("a", NetSpec(SIZES), OptimizerSpec.of("sgd"), keys={"value": 0.01})])
