@@ -8,7 +8,7 @@ from core.experiments import batchnorm as experiments
 from core.experiments.batchnorm import LEARNING_RATES, PLACEMENTS, BatchNormComparison, BatchNormGrid
 from core.nets import recommended_init
 from core.spec import Result
-from ui import bn_views, labels, runner
+from ui import bn_views, labels, motion, runner
 from ui.i18n import t
 from ui.widgets import NET_ACTIVATIONS, apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
 from ui.widgets import tabs as page_tabs
@@ -220,18 +220,11 @@ def placement() -> None:
     st.markdown(f"#### {t('batch_norm.hist_title')}")
     st.caption(t("batch_norm.hist_caption", probe=BatchNormComparison.probe))
     hist = bn_views.labelled(result.frames["histograms"])
-    last = int(hist["epoch"].max())
-    epoch = st.slider(t("common.epoch"), 0, last, last, key=f"{prefix}.epoch")
-    for label, rows in hist.groupby("label", sort=False):
-        st.markdown(f"**{label}**")
-        layers = sorted(rows["layer"].unique())
-        for col, layer in zip(st.columns(len(layers)), layers):
-            col.altair_chart(bn_views.histogram(rows[rows.layer == layer], epoch, layer), width="stretch")
-    stats = bn_views.labelled(result.frames["layer_stats"])
+    at = motion.position("bn_epoch", int(hist["epoch"].max()), t("common.epoch"))
+    st.altair_chart(bn_views.histograms(hist, at))
+    motion.play_button(at, key=f"{prefix}.play")
     st.markdown(f"#### {t('batch_norm.std_title')}")
-    domain = [float(stats["std"].min()), float(stats["std"].max())]
-    for col, (label, rows) in zip(st.columns(stats["label"].nunique()), stats.groupby("label", sort=False)):
-        col.altair_chart(bn_views.spread_chart(rows, domain).properties(title=label), width="stretch")
+    st.altair_chart(bn_views.spread_chart(bn_views.labelled(result.frames["layer_stats"])), width="stretch")
     csv_download(result.frames["layer_stats"], "batchnorm-layer-stats", key=f"{prefix}.csv")
     if text := bn_views.spread_lesson(facts):
         lesson(text)

@@ -6,7 +6,7 @@ import streamlit as st
 from core import exchange, runs
 from core.store import clear_policy
 from core.verify import Verification
-from ui import charts, labels, nav, runner
+from ui import addresses, charts, labels, links, nav, runner
 from ui.i18n import t
 from ui.run_views import metric_name, named
 from ui.widgets import lesson, translated
@@ -186,6 +186,22 @@ def verify(picked: pd.DataFrame) -> None:
         )
 
 
+def share(picked: pd.DataFrame) -> None:
+    """A link that opens the page that made the one picked run, with its settings: what a
+    teacher sends the class. Copied in the browser, without a rerun."""
+    if len(picked) != 1:
+        return
+    link = addresses.stored_link(runner.store(), picked.iloc[0]["key"])
+    st.markdown(f"#### {t('compare_runs.link_title')}")
+    if link is None:
+        st.caption(t("compare_runs.no_link"))
+        return
+    st.caption(t("compare_runs.link_help"))
+    left, right = st.columns([4, 1])
+    left.code(link, language=None, wrap_lines=True)
+    links.copy_button(link=link, key=f"{P}.copy", container=right)
+
+
 def refresh() -> None:
     """Forget the table's selection after the store changed."""
     st.session_state[f"{P}.version"] = st.session_state.get(f"{P}.version", 0) + 1
@@ -232,6 +248,7 @@ else:
     else:
         overlay(picked)
         actions(picked)
+        share(picked)
         verify(picked)
     lesson(t("compare_runs.lesson"))
 import_section()

@@ -10,6 +10,7 @@ from core import hpo
 from core.hpo import SEARCHABLE, HyperSearch
 from core.store import clear_policy
 from ui import runner
+from ui.addresses import search_preset
 from ui.i18n import t
 from ui.search_views import (
     best_curves,
@@ -36,27 +37,16 @@ from ui.search_views import (
     watch,
     worker_steps,
 )
-from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, translated
 from ui.widgets import tabs as page_tabs
 
 P = "hps"
 PRESET = HyperSearch.presets()["book_in_batches"]  # the book's round, its results appearing 20 trials at a time
-NOT_WIDGETS = ("dataset", "val_fraction", "space", "storage", "study")  # shown otherwise, or not at all
-
-
-def preset_values(search: HyperSearch) -> dict:
-    """The widget values that reproduce `search`: its fields, the searched names and ranges
-    (as the sliders hold them: tuples)."""
-    values = spec_values(P, search, params=[p.name for p in search.space], val_pct=round(search.val_fraction * 100))
-    ranges = {**hpo.DEFAULT_RANGES, **{p.name: p for p in search.space}}
-    return {k: v for k, v in values.items() if k.removeprefix(f"{P}.") not in NOT_WIDGETS} | {
-        f"{P}.range.{name}": range_value(p) for name, p in ranges.items()
-    }
 
 
 def settings() -> HyperSearch:
-    defaults(preset_values(PRESET))
-    st.button(tr("preset_book"), key=f"{P}.preset", on_click=apply_preset(preset_values(PRESET)))
+    defaults(search_preset(PRESET))
+    st.button(tr("preset_book"), key=f"{P}.preset", on_click=apply_preset(search_preset(PRESET)))
     c1, c2 = st.columns(2)
     n_trials = c1.number_input(tr("trials"), 1, 1000, key=f"{P}.n_trials")
     sampler = c2.selectbox(

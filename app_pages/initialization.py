@@ -105,16 +105,14 @@ def symmetry_tab() -> None:
         if result is None or "units" not in result.frames:
             return
         units, curves = labels.labelled(result.frames["units"]), labels.labelled(result.frames["curves"])
-        panels = [
-            (units[units.layer == n], "distinct", t("initialization.layer_n", n=n)) for n in sorted(set(units.layer))
-        ]
-        panels.append((curves[curves.metric == "test_acc"], "value", t("initialization.test_acc")))
-        for col, (frame, y, title) in zip(st.columns(len(panels)), panels):
-            y_title = t("initialization.distinct_units") if y == "distinct" else title
-            chart = charts.lines(frame, "step", y, "label", x_title=t("common.step"), y_title=y_title, height=330)
-            col.altair_chart(
-                chart.properties(title=title).configure_legend(orient="bottom", columns=1), width="stretch"
-            )
+        axes = {"x_title": t("common.step"), "y_title": t("initialization.distinct_units")}
+        for n in sorted(set(units.layer)):  # one under another: side by side, a narrow column squeezed them flat
+            chart = charts.lines(units[units.layer == n], "step", "distinct", "label", height=300, **axes)
+            st.altair_chart(chart.properties(title=t("initialization.layer_n", n=n)), width="stretch")
+        acc = curves[curves.metric == "test_acc"]  # as wide as the column: a third of it cut its title short
+        y_title = t("initialization.test_acc")
+        chart = charts.lines(acc, "step", "value", "label", x_title=t("common.step"), y_title=y_title, height=220)
+        st.altair_chart(chart, width="stretch")
         summary = labels.labelled(result.frames["summary"])
         last = units[units.step == units.step.max()].sort_values("layer").groupby("variant")["distinct"]
         of = " / ".join(map(str, spec.hidden))

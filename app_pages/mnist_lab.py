@@ -12,6 +12,7 @@ from core.preprocess import ImageRejected, preprocess
 from core.schedules import SCHEDULES
 from core.spec import Result
 from ui import labels, mnist_views, runner
+from ui.addresses import mnist_lab_values
 from ui.i18n import t
 from ui.widgets import (
     NET_ACTIVATIONS,
@@ -21,19 +22,11 @@ from ui.widgets import (
     lesson,
     optimizer_inputs,
     preset_buttons,
-    spec_values,
     tabs,
     translated,
 )
 
 P = "mnist_lab"
-
-
-def preset(spec: MnistLab) -> dict:
-    """Widget values that rebuild `spec`: one per field, the optimizer as its method and knobs."""
-    opt = spec.optimizer
-    knobs = {f"optimizer.{opt.method}.{name}": value for name, value in opt.hp.items()}
-    return spec_values(P, spec, hidden=", ".join(map(str, spec.hidden)), optimizer=opt.method, **knobs)
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -54,8 +47,8 @@ def choice(label: str, options, field: str, names: str | None = None) -> str:
 def build() -> MnistLab:
     """The Build section: every knob of the model and its training; returns the spec."""
     presets = MnistLab.presets()
-    defaults(preset(presets["default"]))
-    preset_buttons(P, {n: (t(f"mnist_lab.preset_{n}"), preset(s)) for n, s in presets.items()}, per_row=2)
+    defaults(mnist_lab_values(presets["default"]))
+    preset_buttons(P, {n: (t(f"mnist_lab.preset_{n}"), mnist_lab_values(s)) for n, s in presets.items()}, per_row=2)
     data_col, net_col, train_col = st.columns(3)
     with data_col:
         st.markdown(f"**{t('mnist_lab.data')}**")

@@ -7,7 +7,7 @@ from core import playground
 from core.experiments.optimizers import OptimizerComparison, live_loss, outcome
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import SURFACES
-from ui import labels, opt_views, runner
+from ui import labels, motion, opt_views, runner
 from ui.i18n import number, t
 from ui.widgets import (
     apply_preset,
@@ -38,7 +38,6 @@ def race_values(race: playground.Race) -> dict:
         f"{P}.panels": race.panels,
         f"{P}.x0": start[0],
         f"{P}.y0": start[1],
-        f"{P}.scrub": race.steps,
     }
     return values | {f"{P}.{m}.{h}": v for m, hp in race.hypers().items() for h, v in hp.items()}
 
@@ -74,13 +73,6 @@ def playground_presets() -> None:
     preset_buttons(P, {n: (t(f"optimizers.preset_{n}"), race_values(p)) for n, p in playground.PRESETS.items()})
 
 
-def scrub_slider(steps: int) -> int:
-    """The step the map shows; it jumps to the last step whenever the number of steps changes."""
-    if st.session_state.get(f"{P}.scrub_of") != steps:
-        st.session_state[f"{P}.scrub"], st.session_state[f"{P}.scrub_of"] = steps, steps
-    return st.slider(t("optimizers.scrub"), 0, steps, key=f"{P}.scrub")
-
-
 def playground_tab() -> None:
     defaults(race_values(playground.PRESETS["book"]))
     st.markdown(t("optimizers.playground_intro"))
@@ -107,18 +99,10 @@ def playground_tab() -> None:
 
     paths = labels.labelled(playground.race(surface, specs, (x0, y0), steps))
     with right:
-        scrub = scrub_slider(steps)
-        shown = paths[paths["step"] <= scrub].dropna()
-        if panels:  # one small map per optimizer, as in the book's figure
-            names = list(dict.fromkeys(shown["label"]))
-            for i in range(0, len(names), 2):
-                for col, name in zip(st.columns(2), names[i : i + 2]):
-                    chart = opt_views.surface_map(surface, shown[shown.label == name], (x0, y0))
-                    col.altair_chart(chart.properties(title=name, height=260), width="stretch")
-        else:
-            st.altair_chart(opt_views.surface_map(surface, shown, (x0, y0)).properties(height=430), width="stretch")
+        at = motion.position("opt_step", steps, t("optimizers.scrub"))
         log_y = surface in ("book", "knou", "rosenbrock")
-        st.altair_chart(opt_views.loss_chart(paths, log_y, scrub), width="stretch")
+        st.altair_chart(opt_views.race_chart(surface, paths, (x0, y0), log_y, panels, at), width="content")
+        motion.play_button(at, key=f"{P}.play")
 
     ends = playground.endpoints(paths, surface, steps, specs)
     st.markdown(f"#### {t('optimizers.final_table')}")

@@ -11,7 +11,7 @@ from ui import labels, runner
 from ui import reg_views as views
 from ui.i18n import t
 from ui.reg_views import pct, tr
-from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, spec_values, translated
+from ui.widgets import apply_preset, csv_download, defaults, guard, lesson, preset_buttons, spec_values, translated
 from ui.widgets import tabs as page_tabs
 
 P = "regularization"
@@ -140,9 +140,7 @@ def early_stopping() -> None:
     st.markdown(tr("es_intro"))
     presets = EarlyStoppingRun.presets()
     defaults(spec_values(k, presets["quick"]))
-    for col, name in zip(st.columns(2), ("quick", "lecture")):
-        preset = apply_preset(spec_values(k, presets[name]))
-        col.button(tr(f"preset_es_{name}"), key=f"{k}.{name}", on_click=preset, width="stretch")
+    preset_buttons(k, {n: (tr(f"preset_es_{n}"), spec_values(k, presets[n])) for n in ("quick", "lecture")}, per_row=2)
     c1, c2, c3, c4, c5, c6 = st.columns(6)
     n = c1.selectbox(tr("n_train"), reg.ES_SIZES, format_func=views.images, **translated(f"{k}.n_train"))
     epochs = int(c2.number_input(tr("epochs"), 1, 200, key=f"{k}.epochs"))

@@ -27,6 +27,7 @@ from ui.i18n import number, t
 
 DASHES = {"none": [6, 4], "before": [1, 0], "after": [2, 2]}  # no BN dashed, as in the book's grid
 BN_DASHES = {True: [1, 0], False: [5, 4]}  # grid: BN solid, no BN dashed
+HIST_WIDTH = 400  # px shared by one row of histogram panels: it fits the page at 1024 px with the sidebar open
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -220,45 +221,63 @@ def diverged_notes(summary: pd.DataFrame) -> str:
     return " · ".join(f"{r.label}: {t('common.diverged_at', step=int(r.diverged_at))}" for r in blown.itertuples())
 
 
-def spread_chart(rows: pd.DataFrame, domain: list[float]) -> alt.Chart:
-    """Standard deviation of each layer's pre-activations per epoch, on a shared log axis."""
-    return (
+def spread_chart(stats: pd.DataFrame) -> alt.VConcatChart:
+    """Standard deviation of each layer's pre-activations per epoch, one panel per variant on a
+    shared log axis. The panels stack, each as wide as the page, so that a long name such as
+    "BN before activation" is never cut to fit a narrow column."""
+    domain = [float(stats["std"].min()), float(stats["std"].max())]
+    panels = [
         alt.Chart(rows)
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", title=t("common.epoch")),
+            x=alt.X("epoch:Q", title=t("common.epoch"), axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("std:Q", title=t("batch_norm.std_axis"), scale=alt.Scale(type="log", domain=domain)),
             color=alt.Color("layer:O", title=t("batch_norm.layer"), scale=alt.Scale(scheme="viridis")),
             tooltip=["layer:O", "epoch:Q", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("std:Q", format=".3g")],
         )
-        .properties(height=260)
-    )
+        .properties(title=label, width="container", height=140)
+        for label, rows in stats.groupby("label", sort=False)
+    ]
+    return alt.vconcat(*panels).properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
-def histogram(rows: pd.DataFrame, epoch: int, layer: int) -> alt.LayerChart:
-    """Bars of the chosen epoch over the outline of epoch 0, on the layer's shared edges."""
-    now = rows[rows.epoch == min(epoch, int(rows["epoch"].max()))]
-    start = rows[rows.epoch == 0].assign(mid=lambda d: (d.lo + d.hi) / 2)
-    bars = (
-        alt.Chart(now)
-        .mark_rect(color=color("batchnorm"), opacity=0.6)
-        .encode(
-            x=alt.X("lo:Q", title=None),
-            x2="hi:Q",
-            y=alt.Y("fraction:Q", title=None, axis=alt.Axis(format="%")),
-            tooltip=[
-                alt.Tooltip("lo:Q", format=".3g"),
-                alt.Tooltip("hi:Q", format=".3g"),
-                alt.Tooltip("fraction:Q", format=".1%"),
-            ],
+def histograms(hist: pd.DataFrame, at: alt.Parameter) -> alt.VConcatChart:
+    """Per variant a row of per-layer histograms: bars of the epoch `at` holds over the outline of
+    epoch 0, on the layer's shared edges. One chart, so that one epoch input moves every panel."""
+    n_layers = hist["layer"].nunique()
+    cell = max(70, HIST_WIDTH // n_layers)
+    names = [t("batch_norm.layer_n", n=n) for n in sorted(hist["layer"].unique())]
+    rows = []
+    for label, frame in hist.groupby("label", sort=False):
+        frame = frame[["layer", "epoch", "lo", "hi", "fraction"]].assign(
+            layer_name=lambda d: d.layer.map(lambda n: t("batch_norm.layer_n", n=n)), mid=lambda d: (d.lo + d.hi) / 2
         )
-    )
-    outline = (
-        alt.Chart(start)
-        .mark_line(interpolate="step", color="#444", strokeDash=[3, 3])
-        .encode(x="mid:Q", y="fraction:Q")
-    )
-    return alt.layer(bars, outline).properties(height=140, title=t("batch_norm.layer_n", n=layer))
+        bars = (
+            alt.Chart()
+            .transform_filter(alt.datum.epoch == at)
+            .mark_rect(color=color("batchnorm"), opacity=0.6)
+            .encode(
+                x=alt.X("lo:Q", title=None, axis=alt.Axis(tickCount=3)),
+                x2="hi:Q",
+                y=alt.Y("fraction:Q", title=None, axis=alt.Axis(format="%")),
+                tooltip=[
+                    alt.Tooltip("lo:Q", format=".3g"),
+                    alt.Tooltip("hi:Q", format=".3g"),
+                    alt.Tooltip("fraction:Q", format=".1%"),
+                ],
+            )
+        )
+        outline = (
+            alt.Chart()
+            .transform_filter(alt.datum.epoch == 0)
+            .mark_line(interpolate="step", color="#444", strokeDash=[3, 3])
+            .encode(x="mid:Q", y="fraction:Q")
+        )
+        header = alt.Header(title=None, labelFontWeight="bold")
+        row = alt.layer(bars, outline, data=frame).properties(width=cell, height=110)
+        row = row.facet(column=alt.Column("layer_name:N", sort=names, header=header), title=label)
+        rows.append(row.resolve_scale(x="independent", y="independent"))
+    return alt.vconcat(*rows, params=[at.param])  # add_params fails on facets inside a concat (Altair 6.0)
 
 
 # Lessons and captions, worded from the facts core computed on the result on screen ---------

@@ -9,6 +9,7 @@ import pandas as pd
 from ui.colors import scale
 
 LEGEND = alt.Legend(labelLimit=0)  # never cut a name short: Korean names run longer than Vega's 160 px
+BELOW = alt.Legend(labelLimit=0, orient="bottom", columns=1)  # a legend under a narrow chart
 UNCUT = {"labelLimit": 0, "titleLimit": 0}  # Vega cuts labels and titles at ~180 px by default
 
 
@@ -42,13 +43,15 @@ def lines(
     dash: str | None = None,
     height: int = 320,
     tooltip_extra: tuple[str, ...] = (),
+    legend: alt.Legend = LEGEND,
 ) -> alt.Chart:
-    """One line per `color` value; optionally dashed by `dash` (e.g. train vs test)."""
+    """One line per `color` value; optionally dashed by `dash` (e.g. train vs test). A `legend`
+    below the chart (`BELOW`) leaves a narrow chart its width."""
     sel = legend_toggle(color)
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Scale()),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
-        "color": alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None, legend=LEGEND),
+        "color": alt.Color(f"{color}:N", scale=colour_scale(df, color), title=None, legend=legend),
         "opacity": alt.condition(sel, alt.value(1.0), alt.value(0.12)),
         "tooltip": [color, alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g"), *tooltip_extra],
     }

@@ -21,7 +21,8 @@ from ui.colors import color
 from ui.i18n import number, t
 from ui.widgets import spec_values, translated
 
-COLUMNS = 5  # histogram panels per line
+COLUMNS = 3  # histogram panels per line: three fit beside the settings at 1024 px with the sidebar open
+PANEL = 95  # px, a panel's width
 NEGATIVE_SLOPE = ("leaky_relu", "prelu")  # the activations whose negative-side slope is a knob
 
 
@@ -104,20 +105,16 @@ def accuracy(frame: pd.DataFrame, digits: int = 1) -> pd.Series:
 
 
 def histogram_rows(hist: pd.DataFrame, stats: pd.DataFrame) -> None:
-    """One row of per-layer histograms per variant, each panel captioned with its statistics."""
+    """One chart of per-layer histograms per variant, as in the book's figures; a bar's tooltip
+    gives its layer's statistics (the table below lists them all). A panel is named by a facet
+    header: Vega cuts a narrow panel's title short, never a header."""
     for name, h in hist.groupby("label", sort=False):
         st.markdown(f"**{name}**")
-        s, top, hue = stats[stats.label == name], y_cap(h), color(h["hue"].iloc[0])
-        layers = sorted(h.layer.unique())
-        for start in range(0, len(layers), COLUMNS):
-            for col, layer in zip(st.columns(COLUMNS), layers[start : start + COLUMNS]):
-                row = s[s.layer == layer].iloc[0]
-                col.altair_chart(histogram_chart(h[h.layer == layer], hue, top, layer), width="stretch")
-                col.caption(
-                    t("initialization.layer_stats", mean=number(row["mean"], 3), std=number(row["act_std"], 3))
-                    + " · "
-                    + t("initialization.layer_flat", flat=f"{row.flat:.0%}", dead=f"{row.dead:.0%}")
-                )
+        s = stats.loc[stats.label == name, ["layer", "mean", "act_std", "flat", "dead"]]
+        panels = h[["layer", "left", "right", "share"]].merge(s, on="layer")
+        heads = {n: t("initialization.layer_n", n=n) for n in sorted(h.layer.unique())}
+        panels["panel"] = panels.layer.map(heads)
+        st.altair_chart(histogram_chart(panels, color(h["hue"].iloc[0]), y_cap(h), list(heads.values())))
 
 
 def y_cap(h: pd.DataFrame) -> float:
@@ -132,13 +129,18 @@ def y_cap(h: pd.DataFrame) -> float:
     return float(max(tops)) or 1.0
 
 
-def histogram_chart(h: pd.DataFrame, hue: str, top: float, layer: int) -> alt.LayerChart:
-    base = alt.Chart(h[["left", "right", "share"]]).encode(
-        x=alt.X("left:Q", title=None, scale=alt.Scale(zero=False, nice=False)),
+def histogram_chart(h: pd.DataFrame, hue: str, top: float, panels: list[str]) -> alt.FacetChart:
+    """The `panel` column's histograms side by side, COLUMNS to a line, each on its own x-axis."""
+    base = alt.Chart().encode(
+        x=alt.X("left:Q", title=None, scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(tickCount=3)),
         tooltip=[
             alt.Tooltip("left:Q", format=".3~g", title=t("initialization.from")),
             alt.Tooltip("right:Q", format=".3~g", title=t("initialization.to")),
             alt.Tooltip("share:Q", format=".1%", title=t("initialization.share")),
+            alt.Tooltip("mean:Q", format=".3~g", title=t("initialization.col_mean")),
+            alt.Tooltip("act_std:Q", format=".3~g", title=t("initialization.col_std")),
+            alt.Tooltip("flat:Q", format=".0%", title=t("initialization.col_flat")),
+            alt.Tooltip("dead:Q", format=".0%", title=t("initialization.col_dead")),
         ],
     )
     bars = base.mark_rect(color=hue, clip=True).encode(
@@ -148,7 +150,10 @@ def histogram_chart(h: pd.DataFrame, hue: str, top: float, layer: int) -> alt.La
     )
     cut = base.transform_filter(alt.datum.share > top).mark_text(dy=8, dx=4, align="left", fontSize=10)
     cut = cut.encode(y=alt.datum(top), text=alt.Text("share:Q", format=".0%"))
-    return alt.layer(bars, cut).properties(height=150, title=t("initialization.layer_n", n=layer))
+    header = alt.Header(title=None, labelLimit=0, labelFontWeight="bold")
+    chart = alt.layer(bars, cut, data=h).properties(width=PANEL, height=120)
+    facet = alt.Facet("panel:N", sort=panels, header=header, title=None)
+    return chart.facet(facet=facet, columns=COLUMNS).resolve_scale(x="independent")
 
 
 def stats_table(stats: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,9 @@ from ui.i18n import number, t
 
 P = "optimizers"
 SEP = ", "
+# px: the map, or two small maps side by side, fit beside the settings (the page's column is
+# about 370 px wide from 1024 px up); Streamlit leaves a chart wider than its column blank
+MAP, PANEL = 280, 104
 
 
 def point(x: float, y: float) -> str:
@@ -24,9 +27,10 @@ def point(x: float, y: float) -> str:
     return f"({number(x)}, {number(y)})"
 
 
-def surface_map(surface: str, shown: pd.DataFrame, start: tuple[float, float]) -> alt.LayerChart:
+def surface_map(surface: str, paths: pd.DataFrame, start: tuple[float, float], at: alt.Parameter) -> alt.LayerChart:
     """The contour map, grown to hold `start` (`core.surfaces.view`), with the start, the minima
-    and the paths in `shown` that stay on it."""
+    and the paths that stay on it, drawn up to the step `at` holds, a larger dot where each is then.
+    The legend is the loss chart's, below both: a legend beside the map would not fit the column."""
     bounds = view(surface, start)
     gx, gy, gf = grid(surface, 60, bounds)
     minima = pd.DataFrame([{"x": a, "y": b, "label": t(f"{P}.minimum")} for a, b in SURFACES[surface].minima])
@@ -35,14 +39,22 @@ def surface_map(surface: str, shown: pd.DataFrame, start: tuple[float, float]) -
     if not minima.empty:
         layers.append(charts.markers(minima, "cross", "black"))
     x0, x1, y0, y1 = bounds
+    shown = paths.dropna(subset=["x", "y"])
     in_view = shown[shown.x.between(x0, x1) & shown.y.between(y0, y1)]
-    return alt.layer(*layers, charts.paths(in_view, color="label")).resolve_scale(color="independent")
+    trail = charts.paths(in_view, color="label", toggle=False).transform_filter(alt.datum.step <= at)
+    head = (
+        alt.Chart(in_view)
+        .transform_filter(alt.datum.step == at)
+        .mark_circle(size=110, stroke="white", strokeWidth=1.5, opacity=1)
+        .encode(x="x:Q", y="y:Q", color=alt.Color("label:N", scale=charts.colour_scale(in_view, "label"), legend=None))
+    )
+    return alt.layer(*layers, trail, head).resolve_scale(color="independent")
 
 
-def loss_chart(paths: pd.DataFrame, log_y: bool, scrub: int) -> alt.LayerChart:
-    """Every path's loss per step, with a rule at the step the map shows. On a log axis a loss of
-    exactly 0 (a path that hit the minimum) is drawn at a tenth of the smallest positive loss,
-    and a caption says so, instead of breaking the axis."""
+def loss_chart(paths: pd.DataFrame, log_y: bool, at: alt.Parameter) -> alt.LayerChart:
+    """Every path's loss per step, with a rule and a dot per path at the step `at` holds. On a
+    log axis a loss of exactly 0 (a path that hit the minimum) is drawn at a tenth of the
+    smallest positive loss, and a caption says so, instead of breaking the axis."""
     drawn = paths.dropna(subset=["loss"]).copy()
     if log_y:
         positive = drawn.loss[drawn.loss > 0]
@@ -50,11 +62,47 @@ def loss_chart(paths: pd.DataFrame, log_y: bool, scrub: int) -> alt.LayerChart:
         if (drawn.loss <= 0).any():
             st.caption(t(f"{P}.zero_loss_note", floor=number(floor)))
         drawn["loss"] = drawn.loss.clip(lower=floor)
+    legend = alt.Legend(orient="bottom", columns=2, labelLimit=0)  # below: the chart keeps the column's width
     chart = charts.lines(
-        drawn, "step", "loss", "label", x_title=t("common.step"), y_title=t("common.loss"), log_y=log_y, height=220
+        drawn,
+        "step",
+        "loss",
+        "label",
+        x_title=t("common.step"),
+        y_title=t("common.loss"),
+        log_y=log_y,
+        height=200,
+        legend=legend,
     )
-    rule = alt.Chart(pd.DataFrame({"step": [scrub]})).mark_rule(strokeDash=[4, 4]).encode(x="step:Q")
-    return chart + rule
+    dots = (
+        alt.Chart(drawn)
+        .transform_filter(alt.datum.step == at)
+        .mark_circle(size=60, opacity=1)
+        .encode(
+            x="step:Q",
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
+            color=alt.Color("label:N", scale=charts.colour_scale(drawn, "label"), legend=None),
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"step": [0]})).transform_calculate(step=at.name)
+    return alt.layer(chart, dots, rule.mark_rule(strokeDash=[4, 4], color="#444").encode(x="step:Q"))
+
+
+def race_chart(
+    surface: str, paths: pd.DataFrame, start: tuple[float, float], log_y: bool, panels: bool, at: alt.Parameter
+) -> alt.VConcatChart:
+    """The map (or one small map per optimizer, as in the book's figure) above the loss per
+    step, in one chart so that the one step input `at` moves both."""
+    if panels:
+        maps = [
+            surface_map(surface, rows, start, at).properties(title=name, width=PANEL, height=PANEL)
+            for name, rows in paths.groupby("label", sort=False)
+        ]
+        top, width = alt.concat(*maps, columns=2), 2 * PANEL + 40
+    else:
+        top, width = surface_map(surface, paths, start, at).properties(width=MAP, height=MAP), MAP
+    bottom = loss_chart(paths, log_y, at).properties(width=width)
+    return alt.vconcat(top, bottom).add_params(at).resolve_scale(color="independent")
 
 
 def diverged(step: object) -> str:

@@ -14,7 +14,7 @@ import torch
 from core import data, device
 from core.optimizers import METHODS, Hyper, OptimizerSpec
 from core.spec import Spec
-from ui import labels
+from ui import labels, links
 from ui.i18n import lang, t
 
 NET_ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus", "prelu", "linear")
@@ -40,7 +40,9 @@ def spec_values(prefix: str, spec: Spec, **extra) -> dict:
 
 
 def defaults(values: dict) -> None:
-    """Give widgets their first values (a preset) without fighting the user's later changes."""
+    """Give widgets their first values (a preset) without fighting the user's later changes;
+    a link that just arrived sets its own values first (`ui.links`)."""
+    links.take(values)
     for key, value in values.items():
         st.session_state.setdefault(key, value)
 
@@ -63,16 +65,16 @@ def translated(key: str, default=None) -> dict:
     return {"key": mine, "on_change": remember}
 
 
-def grid(n: int, per_row: int = 3) -> list:
-    """`n` columns laid out `per_row` to a row, so that buttons with long labels show them in full."""
-    return [col for start in range(0, n, per_row) for col in st.columns(per_row)][:n]
-
-
 def preset_buttons(prefix: str, presets: dict[str, tuple[str, dict]], per_row: int = 3) -> None:
-    """One button per preset (name -> (label, widget values)), `per_row` to a row, keyed
-    `<prefix>.preset.<name>`; a click writes the values into the widgets."""
-    for col, (name, (label, values)) in zip(grid(len(presets), per_row), presets.items()):
-        col.button(label, key=f"{prefix}.preset.{name}", on_click=apply_preset(values), width="stretch")
+    """One button per preset (name -> (label, widget values)), at most `per_row` to a row, keyed
+    `<prefix>.preset.<name>`; a click writes the values into the widgets. A row is a horizontal
+    container, not columns: where its labels do not fit (a laptop with the sidebar open, the
+    longer Korean labels) it wraps instead of cutting them, and its buttons stretch to fill it."""
+    items = list(presets.items())
+    for start in range(0, len(items), per_row):
+        with st.container(horizontal=True):
+            for name, (label, values) in items[start : start + per_row]:
+                st.button(label, key=f"{prefix}.preset.{name}", on_click=apply_preset(values), width="stretch")
 
 
 def tabs(key: str, titles: dict[str, str]) -> list:
@@ -80,6 +82,9 @@ def tabs(key: str, titles: dict[str, str]) -> list:
     tab's language-neutral name is kept under `key`, and each language gets its own widget
     (Streamlit knows a tab by its title). Switching tabs reruns the page."""
     names, shown = list(titles), list(titles.values())
+    wanted = links.tab(key, names)
+    if wanted is not None:
+        st.session_state[key] = wanted
     if st.session_state.get(key) not in names:
         st.session_state[key] = names[0]
     mine = f"{key}.{lang()}"
@@ -114,8 +119,9 @@ def optimizer_inputs(methods: list[str], prefix: str, skip: tuple[str, ...] = ()
             st.caption(t(f"optimizers.explain_{m}"))
             cols = st.columns(3)
             values = {}
-            for i, h in enumerate(h for h in method.hypers if h.name not in skip):
-                st.session_state.setdefault(f"{prefix}.{m}.{h.name}", h.default)
+            hypers = [h for h in method.hypers if h.name not in skip]
+            defaults({f"{prefix}.{m}.{h.name}": h.default for h in hypers})
+            for i, h in enumerate(hypers):
                 values[h.name] = hyper_input(h, f"{prefix}.{m}.{h.name}", cols[i % 3])
         specs.append(OptimizerSpec.of(m, **values))
     return specs
@@ -159,7 +165,11 @@ def page_guard(run: Callable[[], None]) -> None:
 def guard(build: Callable[[], object]):
     """Build a spec from the widgets; on impossible settings show why (translated) and stop."""
     try:
-        return build()
+        spec = build()
     except ValueError as err:
+        if links.undo():  # a link's values: the page again, with its own first values
+            st.rerun()
         st.warning(t("common.invalid_settings", error=str(err)))
         st.stop()
+    links.built(spec)
+    return spec

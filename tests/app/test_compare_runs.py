@@ -13,6 +13,7 @@ from core.spec import Result
 from core.store import Store
 from core.verify import Verification
 from tests.app.apptest import open_page, train_and_wait
+from ui import addresses
 
 MARK = "iterations=98"  # only the runs made here have these settings
 
@@ -153,3 +154,15 @@ def test_a_korean_reader_sees_series_and_curves_named_in_korean(two_runs, monkey
         assert set(metrics) == {"학습 손실 (스텝마다)", "그래디언트 노름 (스텝마다)"}
     finally:
         Store().delete([lone])
+
+
+def test_a_picked_run_offers_the_link_that_opens_it(two_runs):
+    at = open_page("compare_runs")
+    at.text_input(key="compare_runs.search").set_value("iterations=981")
+    at.run()
+    pick_all(at, 1)
+    shown = [c.value for c in at.code]
+    assert shown == [addresses.link(OptimizerComparison(iterations=981))]
+    assert "iterations=981" in shown[0] and shown[0].startswith("/optimizers?")
+    pick_all(at, 0)  # no run picked: no link
+    assert not at.code

@@ -1,6 +1,7 @@
 """The weight-initialization page: defaults, every preset, extreme knobs, both languages, and
 Korean names (no id, no English variant name) in its tables, options, legends and lessons."""
 
+import json
 import re
 
 import pyarrow as pa
@@ -206,3 +207,20 @@ def test_depth_lesson_quotes_the_gradient_and_sigmoid_slope():
         assert {number(signal[0], 3), number(signal[-1], 3)} <= numbers(text), (init, text)
     assert "1/4" in text and "vanishes" in text and "narrow band" not in text
     assert "Normal (σ = 1)" in text and "He normal" not in text  # only the variants drawn are named
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_histogram_panels_are_named_by_headers_not_cut_titles(lang):
+    """Each variant's layers are one faceted chart: a panel is named by its header (never cut
+    short, unlike the title of a narrow panel) in the reader's language, one per layer."""
+    at = open_page("initialization", lang)
+    depth = at.number_input(key="inithist.depth").value
+    (chart,) = [c for c in at.get("vega_lite_chart") if '"panel"' in c.proto.spec]
+    spec = json.loads(chart.proto.spec)
+    assert spec["facet"]["field"] == "panel" and spec["facet"]["header"]["labelLimit"] == 0
+    assert "title" not in spec["spec"]  # no Vega title left to cut
+    want = [catalog(lang)["initialization.layer_n"].format(n=n) for n in range(1, depth + 1)]
+    assert spec["facet"]["sort"] == want
+    frame = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+    assert sorted(frame["panel"].unique()) == sorted(want)
+    assert {"mean", "act_std", "flat", "dead"} <= set(frame.columns)  # each layer's statistics, in its tooltip

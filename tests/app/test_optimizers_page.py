@@ -21,8 +21,15 @@ from ui import runner
 from ui.i18n import t
 
 
+def views(spec: dict) -> int:
+    """The panels of a chart spec: each part of a concatenation, a layered panel counted once."""
+    parts = [v for k in ("vconcat", "hconcat", "concat") for v in spec.get(k, [])]
+    return sum(map(views, parts)) if parts else 1
+
+
 def charts(at: AppTest) -> int:
-    return len(at.get("vega_lite_chart"))
+    """The panels drawn on the page (a map of the playground is one, the loss chart another)."""
+    return sum(views(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart"))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -100,17 +107,38 @@ def test_choosing_a_surface_loads_its_start_and_rates():
     assert "Rosenbrock" in lesson_text(at) and not at.exception
 
 
-def test_the_step_slider_follows_the_number_of_steps():
+def bound_params(at: AppTest) -> dict[str, dict]:
+    """The chart parameters bound to an input in the browser, by name, over every chart drawn."""
+    found = {}
+    for chart in at.get("vega_lite_chart"):
+        for p in json.loads(chart.proto.spec).get("params", []):
+            if isinstance(p.get("bind"), dict):
+                found[p["name"]] = p
+    return found
+
+
+@pytest.mark.parametrize("panels", [True, False])
+def test_the_step_is_scrubbed_in_the_browser_not_by_a_server_slider(panels):
+    """The map and the loss per step are one chart whose step is a parameter bound to a range
+    input: it starts at the last step (the finished race), moves the paths and the loss chart's
+    rule alike, and follows the number of steps; no server slider is left to rerun the page."""
     at = open_page("optimizers")
+    at.toggle(key="opt2d.panels").set_value(panels)
     at.number_input(key="opt2d.steps").set_value(80)
     at.run()
-    assert at.slider(key="opt2d.scrub").value == 80
-    at.slider(key="opt2d.scrub").set_value(10)
-    at.run()
-    assert at.slider(key="opt2d.scrub").value == 10  # the reader's own choice stays while steps stay
+    assert not at.exception
+    assert not [s for s in at.slider if "opt2d" in str(s.key)]
+    step = bound_params(at)["opt_step"]
+    assert step["bind"] == {"input": "range", "min": 0, "max": 80, "step": 1, "name": t("optimizers.scrub")}
+    assert step["value"] == 80
+    spec = next(c.proto.spec for c in at.get("vega_lite_chart") if '"opt_step"' in c.proto.spec)
+    assert "datum.step <= opt_step" in spec  # the paths stop at the step shown
+    assert '"calculate": "opt_step"' in spec  # and the loss chart's rule stands on it
+    assert len([c for c in at.get("vega_lite_chart") if '"opt_step"' in c.proto.spec]) == 1  # one input moves both
     at.number_input(key="opt2d.steps").set_value(20)
     at.run()
-    assert at.slider(key="opt2d.scrub").value == 20
+    assert bound_params(at)["opt_step"]["bind"]["max"] == 20
+    assert "After 20 steps" in lesson_text(at)  # the lesson speaks of the last step, as the table does
 
 
 def test_a_start_off_the_map_and_a_loss_of_zero_keep_the_charts():

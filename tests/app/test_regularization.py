@@ -96,10 +96,10 @@ def test_dropout_zero_and_mask_redraw():
 
 def test_early_stopping_presets_and_a_tiny_run():
     at = open_page(P)
-    at.button(key=f"{P}.es.lecture").click()
+    at.button(key=f"{P}.es.preset.lecture").click()
     at.run()
     assert not at.exception and at.selectbox(key=f"{P}.es.n_train.en").value == 0
-    at.button(key=f"{P}.es.quick").click()
+    at.button(key=f"{P}.es.preset.quick").click()
     at.run()
     at.selectbox(key=f"{P}.es.n_train.en").set_value(1000)
     at.number_input(key=f"{P}.es.epochs").set_value(2)
