@@ -145,6 +145,17 @@ def weights(run: core.train.Run) -> dict[str, torch.Tensor]:
     return out
 
 
+def same_training(run: core.train.Run, reference: core.train.Run, rtol: float, atol: tuple[float, float]) -> None:
+    """`run` recorded what `reference` did (curves, then weights, within the tolerances) and
+    stopped Adam early where `run_all` asks."""
+    a, b = reference.curves, run.curves
+    assert a[["variant", "step", "metric"]].equals(b[["variant", "step", "metric"]])
+    np.testing.assert_allclose(b["value"], a["value"], rtol=rtol, atol=atol[0])
+    for k, w in weights(reference).items():
+        torch.testing.assert_close(weights(run)[k], w, rtol=rtol, atol=atol[1])
+    assert run.summary["stopped_at"].tolist()[6] == 10
+
+
 @on_each_device
 def test_training_on_each_device_matches_the_cpu(name, mnist_small):
     x, y = mnist_small
@@ -153,12 +164,7 @@ def test_training_on_each_device_matches_the_cpu(name, mnist_small):
     with device.using(name):
         run = run_all(x, y)
     assert {g.model.flat.device.type for g in run.groups} == {name}
-    a, b = cpu.curves, run.curves
-    assert a[["variant", "step", "metric"]].equals(b[["variant", "step", "metric"]])
-    np.testing.assert_allclose(b["value"], a["value"], rtol=2e-3, atol=1e-5)
-    for k, w in weights(cpu).items():
-        torch.testing.assert_close(weights(run)[k], w, rtol=2e-3, atol=1e-4)
-    assert run.summary["stopped_at"].tolist()[6] == 10
+    same_training(run, cpu, rtol=2e-3, atol=(1e-5, 1e-4))
 
 
 class Recording(core.graphs.Replay):
@@ -181,12 +187,7 @@ def test_steps_with_the_step_number_on_the_device_match_eager_steps(name, mnist_
     with device.using(name):
         eager = run_all(x, y, "eager")
         recorded = run_all(x, y, "graph" if name == "cuda" else "counter")
-    a, b = eager.curves, recorded.curves
-    assert a[["variant", "step", "metric"]].equals(b[["variant", "step", "metric"]])
-    np.testing.assert_allclose(b["value"], a["value"], rtol=1e-4, atol=1e-6)
-    for k, w in weights(eager).items():
-        torch.testing.assert_close(weights(recorded)[k], w, rtol=1e-4, atol=1e-6)
-    assert recorded.summary["stopped_at"].tolist()[6] == 10
+    same_training(recorded, eager, rtol=1e-4, atol=(1e-6, 1e-6))
     if name == "cuda":  # recorded before and after the early stop
         [replay] = Recording.made
         assert replay.failed is None and len(replay.graphs) == 2
