@@ -8,6 +8,7 @@ from core.experiments.optimizers import OptimizerComparison, live_loss, outcome
 from core.optimizers import METHODS, OptimizerSpec
 from core.surfaces import SURFACES
 from ui import labels, motion, opt_views, runner
+from ui.addresses import optimizers_values
 from ui.i18n import number, t
 from ui.widgets import (
     apply_preset,
@@ -18,7 +19,6 @@ from ui.widgets import (
     lesson,
     optimizer_inputs,
     preset_buttons,
-    spec_values,
     translated,
 )
 from ui.widgets import tabs as page_tabs
@@ -115,21 +115,12 @@ def playground_tab() -> None:
     lesson(opt_views.race_lesson(playground.facts(paths, ends, surface, steps), names, lrs))
 
 
-def mnist_values(spec: OptimizerComparison) -> dict:
-    """Widget values that show `spec`: its fields, the depth and width of `hidden`, the chosen
-    methods and each one's settings."""
-    knobs = {f"{o.method}.{h}": v for o in spec.optimizers for h, v in o.hp.items()}
-    methods = [o.method for o in spec.optimizers]
-    values = spec_values(M, spec, depth=len(spec.hidden), width=spec.hidden[0], methods=methods, **knobs)
-    return {k: v for k, v in values.items() if k not in (f"{M}.hidden", f"{M}.optimizers")}
-
-
 def mnist_tab() -> None:
     st.markdown(t("optimizers.mnist_intro"))
     presets = OptimizerComparison.presets()
-    defaults(mnist_values(presets["book"]))
+    defaults(optimizers_values(presets["book"]))
     preset_buttons(
-        M, {n: (t(f"optimizers.preset_mnist_{n}", n=p.iterations), mnist_values(p)) for n, p in presets.items()}
+        M, {n: (t(f"optimizers.preset_mnist_{n}", n=p.iterations), optimizers_values(p)) for n, p in presets.items()}
     )
     left, right = st.columns([1, 2])
     with left:

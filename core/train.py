@@ -352,9 +352,11 @@ def _put_row(table: torch.Tensor, step: Step, row: torch.Tensor) -> None:
 
 def _row(table: torch.Tensor | None, step: Step) -> torch.Tensor | None:
     """table[step - 1], where `step` may be a 0-dim tensor on the device."""
-    if table is None or not isinstance(step, torch.Tensor):
-        return None if table is None else table[step - 1]
-    return table.index_select(0, step.view(1) - 1).view(-1)
+    if table is None:
+        return None
+    if isinstance(step, torch.Tensor):
+        return table.index_select(0, step.view(1) - 1).view(-1)
+    return table[step - 1]
 
 
 def schedule_table(schedules: list[Schedule | None], steps: int, like: torch.Tensor) -> torch.Tensor | None:

@@ -39,7 +39,7 @@ def begin() -> None:
     its language."""
     s = st.session_state
     s[PAGE], s[FIRST], s[APPLIED], s[REFUSED], s[TAB], s[BUILT] = "", {}, {}, [], None, []
-    query = {k: v for k, v in st.query_params.to_dict().items()}
+    query = st.query_params.to_dict()
     s[ARRIVED] = query if query != s.get(WRITTEN) else None
     if s[ARRIVED] is None:
         return
@@ -181,11 +181,13 @@ def query() -> dict[str, str]:
     """The address's parameters for the page as it stands: every registered knob that differs
     from its first value, the open tab where it is not the first, and the language."""
     s = st.session_state
-    out = {
-        name(key): form(_shown(key))
-        for key, like in s.get(FIRST, {}).items()
-        if _widget(key) is not None and not same(_shown(key), like) and _linkable(like)
-    }
+    out = {}
+    for key, like in s.get(FIRST, {}).items():
+        widget = _widget(key)
+        if widget is None or widget not in s:  # no knob shows it in this run
+            continue
+        if not same(s[widget], like) and _linkable(like):
+            out[name(key)] = form(s[widget])
     group, first_tab = s.get(TAB) or (None, None)
     if group and s.get(group) not in (None, first_tab):
         out["tab"] = s[group]
@@ -218,9 +220,7 @@ def end() -> None:
             s.setdefault(RESET, {})[key] = s[FIRST][key]
     arrived = s.get(ARRIVED)
     if arrived is not None:
-        known = (
-            {name(k) for k in s[FIRST]} | {"lang"} | ({"tab"} if s[TAB] else set())
-        )  # a page without tabs has no tab
+        known = {name(k) for k in s[FIRST]} | {"lang"} | ({"tab"} if s[TAB] else set())  # no tabs, no tab
         refused += [n for n in arrived if n not in known]
         s[NOTE] = (s[PAGE], sorted({n if SAFE.fullmatch(n) else "…" for n in refused})) if refused else None
     out = query()
@@ -276,7 +276,7 @@ def copy_button(link: str | None = None, key: str = "lab_copy_link", container=s
         COPY(data=data, key=key)
 
 
-def address(page: str, values: dict[str, object], base: str = "") -> str:
+def address(page: str, values: dict[str, object]) -> str:
     """The link to `page` with `values` (parameter -> value) set: Compare runs' link to a stored run."""
     params = urlencode({k: form(v) for k, v in values.items()})
-    return f"{base}/{page}" + (f"?{params}" if params else "")
+    return f"/{page}" + (f"?{params}" if params else "")

@@ -89,10 +89,7 @@ def test_a_wrong_storage_url_is_explained():
 def test_narrowing_prepares_the_next_round():
     spec = HyperSearch(n_train=60, epochs=1, depth=1, n_trials=4, space=(Param("lr", 1e-4, 1e-1, log=True),))
     at = open_page("hyperparameter_search")
-    at.number_input(key=f"{P}.n_trials").set_value(4)
-    at.number_input(key=f"{P}.n_train").set_value(60)
-    at.number_input(key=f"{P}.epochs").set_value(1)
-    at.number_input(key=f"{P}.depth").set_value(1)
+    set_tiny(at)
     at.multiselect(key=f"{P}.params.en").set_value(["lr"])
     at.run()
     at.slider(key=f"{P}.range.lr").set_value((-4.0, -1.0))
